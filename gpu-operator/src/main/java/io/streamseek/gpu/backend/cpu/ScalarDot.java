@@ -1,0 +1,82 @@
+package io.streamseek.gpu.backend.cpu;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Reference dot products of one stored weight row with an f32 activation vector, one per storage
+ * dtype, in plain scalar Java. The vectorised kernels are tested against these.
+ *
+ * <p>Rows are read from little-endian buffers at a byte offset; accumulation is f32 in index order.
+ */
+public final class ScalarDot {
+
+    /** Multiplies FP8 bit patterns into f32: see {@link #e4m3ToFloat}. */
+    static final float TWO_POW_120 = 0x1p120f;
+
+    private ScalarDot() {
+    }
+
+    public static float f32(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += w.getFloat(offset + 4 * i) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    public static float bf16(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += bf16ToFloat(w.getShort(offset + 2 * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    public static float f16(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += f16ToFloat(w.getShort(offset + 2 * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /** FP8 E4M3 codes times x, without the block scale (the caller applies it per 128-column block). */
+    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += e4m3ToFloat(w.get(offset + i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xffff) << 16);
+    }
+
+    public static float f16ToFloat(short bits) {
+        int h = bits & 0xffff;
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1f;
+        int mant = h & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+        }
+        // Normal halves rebias the exponent; subnormal halves become normal f32 through the multiply.
+        float magnitude = exp == 0 ? mant * 0x1p-24f : Float.intBitsToFloat(((exp + 112) << 23) | (mant << 13));
+        return sign == 0 ? magnitude : -magnitude;
+    }
+
+    /**
+     * OCP FP8 E4M3FN to f32. Placing the 7 magnitude bits at f32 bit 20 makes an f32 whose exponent
+     * is the FP8 exponent (bias 127 instead of 7) — subnormal FP8 codes land on f32 subnormals — so
+     * one multiply by 2^120 rebias both cases exactly. 0x7f/0xff are NaN in E4M3FN.
+     */
+    public static float e4m3ToFloat(byte code) {
+        int b = code & 0xff;
+        if ((b & 0x7f) == 0x7f) {
+            return Float.NaN;
+        }
+        float magnitude = Float.intBitsToFloat((b & 0x7f) << 20) * TWO_POW_120;
+        return (b & 0x80) == 0 ? magnitude : -magnitude;
+    }
+}

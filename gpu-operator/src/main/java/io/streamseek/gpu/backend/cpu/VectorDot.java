@@ -1,0 +1,100 @@
+package io.streamseek.gpu.backend.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API dot products of one stored weight row with an f32 activation vector: the twins of
+ * {@link ScalarDot}. Weights are widened to f32 inside the loop, never up front: decode is
+ * memory-bound, so the bytes read per weight decide the speed. This CPU class has AVX2/FMA but no
+ * native bf16, so bf16 widens with an integer shift and FP8 with a shift and one multiply.
+ *
+ * <p>Two accumulators hide the FMA latency. The reduction order depends only on {@code n}, never
+ * on the batch, so a row's result is the same whatever else runs.
+ */
+public final class VectorDot {
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
+    private static final int L = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private VectorDot() {
+    }
+
+    public static float f32(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
+            acc0 = FloatVector.fromByteBuffer(F, w, offset + 4 * i, LE).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = FloatVector.fromByteBuffer(F, w, offset + 4 * (i + L), LE).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += w.getFloat(offset + 4 * i) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    public static float bf16(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
+            acc0 = widenBf16(w, offset + 2 * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = widenBf16(w, offset + 2 * (i + L)).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += ScalarDot.bf16ToFloat(w.getShort(offset + 2 * i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /** FP8 E4M3 codes times x, without the block scale; see {@link ScalarDot#e4m3ToFloat}. */
+    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
+            acc0 = widenE4m3(w, offset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = widenE4m3(w, offset + i + L).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += ScalarDot.e4m3ToFloat(w.get(offset + i)) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    private static FloatVector widenBf16(ByteBuffer w, int byteOffset) {
+        ShortVector bits = ShortVector.fromByteBuffer(S, w, byteOffset, LE);
+        return ((IntVector) bits.convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    /**
+     * FP8 E4M3 to f32 without touching f32 subnormals (slow on many cores, and lossy once multiplied):
+     * normal codes rebias the exponent with an integer add (7 → 127), subnormal codes (exponent 0)
+     * are their 3-bit mantissa times 2^-9. NaN codes are not expected in weights.
+     */
+    private static FloatVector widenE4m3(ByteBuffer w, int byteOffset) {
+        IntVector b = (IntVector) ByteVector.fromByteBuffer(B, w, byteOffset, LE).convertShape(VectorOperators.B2I, I, 0);
+        FloatVector normal = b.and(0x7f).lanewise(VectorOperators.LSHL, 20).add(120 << 23).reinterpretAsFloats();
+        FloatVector subnormal = ((FloatVector) b.and(0x07).convert(VectorOperators.I2F, 0)).mul(0x1p-9f);
+        FloatVector magnitude = normal.blend(subnormal, b.and(0x78).eq(0).cast(F));
+        return magnitude.reinterpretAsInts().or(b.and(0x80).lanewise(VectorOperators.LSHL, 24)).reinterpretAsFloats();
+    }
+}

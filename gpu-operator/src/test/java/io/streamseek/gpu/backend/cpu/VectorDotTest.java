@@ -1,0 +1,106 @@
+package io.streamseek.gpu.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Every vectorised dot product against its scalar twin, for lengths with and without a tail. */
+class VectorDotTest {
+
+    private static final int[] LENGTHS = {1, 7, 8, 15, 16, 17, 64, 100, 128, 1000, 1024};
+
+    @Test
+    void f32MatchesScalar() {
+        SplittableRandom random = new SplittableRandom(1);
+        for (int n : LENGTHS) {
+            ByteBuffer w = buffer(4 * n + 12);
+            for (int i = 0; i < n; i++) {
+                w.putFloat(12 + 4 * i, (float) random.nextGaussian());
+            }
+            float[] x = activations(random, n + 3);
+            assertClose(VectorDot.f32(w, 12, x, 3, n), ScalarDot.f32(w, 12, x, 3, n), n);
+        }
+    }
+
+    @Test
+    void bf16MatchesScalar() {
+        SplittableRandom random = new SplittableRandom(2);
+        for (int n : LENGTHS) {
+            ByteBuffer w = buffer(2 * n + 6);
+            for (int i = 0; i < n; i++) {
+                w.putShort(6 + 2 * i, (short) (Float.floatToIntBits((float) random.nextGaussian()) >>> 16));
+            }
+            float[] x = activations(random, n);
+            assertClose(VectorDot.bf16(w, 6, x, 0, n), ScalarDot.bf16(w, 6, x, 0, n), n);
+        }
+    }
+
+    @Test
+    void e4m3MatchesScalarOverEveryFiniteCode() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int n : LENGTHS) {
+            ByteBuffer w = buffer(n + 5);
+            for (int i = 0; i < n; i++) {
+                int code = random.nextInt(256);
+                w.put(5 + i, (byte) ((code & 0x7f) == 0x7f ? 0x7e : code));
+            }
+            float[] x = activations(random, n);
+            assertClose(VectorDot.e4m3(w, 5, x, 0, n), ScalarDot.e4m3(w, 5, x, 0, n), n);
+        }
+        // Each code alone, through the vector path (a one-hot activation picks it out exactly).
+        int n = 2 * VectorDot.F.length();
+        for (int code = 0; code < 256; code++) {
+            if ((code & 0x7f) == 0x7f) {
+                continue;
+            }
+            ByteBuffer w = buffer(n);
+            w.put(3, (byte) code);
+            float[] x = new float[n];
+            x[3] = 1f;
+            assertThat(VectorDot.e4m3(w, 0, x, 0, n)).as("code 0x%02x", code).isEqualTo(ScalarDot.e4m3ToFloat((byte) code));
+        }
+    }
+
+    @Test
+    void e4m3DecodesTheFormatsLandmarks() {
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x00)).isEqualTo(0f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x38)).isEqualTo(1f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x7e)).isEqualTo(448f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0xfe)).isEqualTo(-448f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x01)).isEqualTo(0x1p-9f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x08)).isEqualTo(0x1p-6f);
+        assertThat(ScalarDot.e4m3ToFloat((byte) 0x7f)).isNaN();
+    }
+
+    @Test
+    void f16DecodesNormalsSubnormalsAndSpecials() {
+        assertThat(ScalarDot.f16ToFloat((short) 0x3c00)).isEqualTo(1f);
+        assertThat(ScalarDot.f16ToFloat((short) 0xc000)).isEqualTo(-2f);
+        assertThat(ScalarDot.f16ToFloat((short) 0x7bff)).isEqualTo(65504f);
+        assertThat(ScalarDot.f16ToFloat((short) 0x0001)).isEqualTo(0x1p-24f);
+        assertThat(ScalarDot.f16ToFloat((short) 0x7c00)).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(ScalarDot.f16ToFloat((short) 0x7e00)).isNaN();
+    }
+
+    private static ByteBuffer buffer(int bytes) {
+        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static float[] activations(SplittableRandom random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
+    /** Different summation orders: the difference is bounded by n ulps of the magnitude. */
+    private static void assertClose(float vector, float scalar, int n) {
+        assertThat(vector).isCloseTo(scalar, within(1e-5f * n * Math.max(1f, Math.abs(scalar))));
+    }
+}
