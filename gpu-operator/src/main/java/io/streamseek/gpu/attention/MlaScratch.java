@@ -1,0 +1,39 @@
+package io.streamseek.gpu.attention;
+
+/**
+ * Reusable buffers of {@link MlaAttention}, shared by all layers of one worker: after warm-up a
+ * decode step allocates nothing. They grow (rarely) when a longer chunk or context arrives.
+ */
+public final class MlaScratch {
+
+    private final MlaSpec spec;
+    float[] qa;      // [q_lora_rank]
+    float[] kv;      // [kv_lora_rank + qk_rope_head_dim]
+    float[] q;       // [tokens, heads × qk_head_dim]
+    float[] attn;    // [tokens, heads × v_head_dim]
+    float[] qAbs;    // [kv_lora_rank]
+    float[] oLatent; // [kv_lora_rank]
+    float[] scores;  // [context]
+
+    public MlaScratch(MlaSpec spec) {
+        this.spec = spec;
+        this.qa = new float[Math.max(1, spec.qLoraRank())];
+        this.kv = new float[spec.latentWidth()];
+        this.qAbs = new float[spec.kvLoraRank()];
+        this.oLatent = new float[spec.kvLoraRank()];
+        this.q = new float[0];
+        this.attn = new float[0];
+        this.scores = new float[0];
+    }
+
+    void ensure(int tokens, int context) {
+        int qSize = tokens * spec.numHeads() * spec.qkHeadDim();
+        if (q.length < qSize) {
+            q = new float[qSize];
+            attn = new float[tokens * spec.numHeads() * spec.vHeadDim()];
+        }
+        if (scores.length < context) {
+            scores = new float[Math.max(context, 2 * scores.length)];
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.streamseek.gpu.attention;
+
+import io.streamseek.gpu.attention.MlaAttention.Path;
+import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.cache.SequenceLatentCache;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The absorbed path (decode) against the naive one (prefill), on random weights. */
+class MlaAttentionTest {
+
+    private static final int HIDDEN = 48;
+    private static final MlaSpec WITH_Q_LORA = new MlaSpec(HIDDEN, 4, 24, 16, 8, 4, 12, 1e-6f, 0.3f);
+    private static final MlaSpec PLAIN_Q = new MlaSpec(HIDDEN, 3, 0, 16, 8, 4, 12, 1e-6f, 0.3f);
+
+    @Test
+    void absorbedAgreesWithNaiveWithQLora() {
+        assertPathsAgree(WITH_Q_LORA, 1);
+    }
+
+    @Test
+    void absorbedAgreesWithNaiveWithPlainQProj() {
+        assertPathsAgree(PLAIN_Q, 2);
+    }
+
+    @Test
+    void tokenByTokenEqualsOneChunk() {
+        MlaSpec spec = WITH_Q_LORA;
+        MlaAttention attention = new MlaAttention(spec, randomWeights(spec, new SplittableRandom(3)), rope(spec), 0);
+        int tokens = 9;
+        float[] x = random(new SplittableRandom(4), tokens * HIDDEN);
+        float[] chunk = new float[tokens * HIDDEN];
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 32), chunk, Path.NAIVE, new MlaScratch(spec));
+
+        SequenceLatentCache cache = new SequenceLatentCache(1, spec.latentWidth(), 32);
+        MlaScratch scratch = new MlaScratch(spec);
+        float[] one = new float[HIDDEN];
+        float[] step = new float[tokens * HIDDEN];
+        for (int t = 0; t < tokens; t++) {
+            float[] xt = java.util.Arrays.copyOfRange(x, t * HIDDEN, (t + 1) * HIDDEN);
+            attention.forward(xt, 1, t, cache, one, Path.ABSORBED, scratch);
+            System.arraycopy(one, 0, step, t * HIDDEN, HIDDEN);
+        }
+        assertClose(step, chunk);
+    }
+
+    private static void assertPathsAgree(MlaSpec spec, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        MlaAttention attention = new MlaAttention(spec, randomWeights(spec, random), rope(spec), 0);
+        int tokens = 7;
+        float[] x = random(random, tokens * HIDDEN);
+        float[] naive = new float[tokens * HIDDEN];
+        float[] absorbed = new float[tokens * HIDDEN];
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), naive, Path.NAIVE, new MlaScratch(spec));
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), absorbed, Path.ABSORBED, new MlaScratch(spec));
+        assertClose(absorbed, naive);
+    }
+
+    static void assertClose(float[] actual, float[] expected) {
+        float max = 0f;
+        for (float v : expected) {
+            max = Math.max(max, Math.abs(v));
+        }
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Math.abs(actual[i] - expected[i])).as("index %d: %s vs %s", i, actual[i], expected[i]).isLessThanOrEqualTo(1e-5f * max);
+        }
+    }
+
+    private static RotaryEmbedding rope(MlaSpec spec) {
+        return RotaryEmbedding.yarn(spec.qkRopeHeadDim(), 10000, 64, new RotaryEmbedding.Yarn(4, 16, 32, 1, 1, 1));
+    }
+
+    static MlaWeights randomWeights(MlaSpec spec, SplittableRandom random) {
+        int heads = spec.numHeads();
+        Linear qA = spec.qLoraRank() == 0 ? null : linear(random, spec.qLoraRank(), HIDDEN);
+        float[] qNorm = spec.qLoraRank() == 0 ? null : norm(random, spec.qLoraRank());
+        Linear qB = linear(random, heads * spec.qkHeadDim(), spec.qLoraRank() == 0 ? HIDDEN : spec.qLoraRank());
+        return new MlaWeights(qA, qNorm, qB,
+                linear(random, spec.latentWidth(), HIDDEN), norm(random, spec.kvLoraRank()),
+                linear(random, heads * (spec.qkNopeHeadDim() + spec.vHeadDim()), spec.kvLoraRank()),
+                linear(random, HIDDEN, heads * spec.vHeadDim()));
+    }
+
+    private static Linear linear(SplittableRandom random, int rows, int cols) {
+        float[] values = new float[rows * cols];
+        float scale = (float) (1 / Math.sqrt(cols));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian() * scale;
+        }
+        return Linear.ofFloats(rows, cols, values);
+    }
+
+    private static float[] norm(SplittableRandom random, int n) {
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = 1f + 0.1f * (float) random.nextGaussian();
+        }
+        return w;
+    }
+
+    private static float[] random(SplittableRandom random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+}
