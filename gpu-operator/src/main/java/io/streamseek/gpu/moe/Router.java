@@ -18,32 +18,34 @@ package io.streamseek.gpu.moe;
  * </ol>
  *
  * <p>Ties go to the lower expert index, so routing is deterministic. Not thread-safe: one router per
- * worker, reusing its scratch arrays, so routing a token allocates nothing.
+ * worker, serving every layer with its scratch arrays, so routing a token allocates nothing.
  */
 public final class Router {
 
-    private final RouterSpec spec;
     private final float[] scores;
     private final float[] selection;
     private final float[] groupScores;
     private final boolean[] groupEligible;
+    private RouterSpec spec;
 
-    public Router(RouterSpec spec) {
-        this.spec = spec;
-        this.scores = new float[spec.numExperts()];
-        this.selection = new float[spec.numExperts()];
-        this.groupScores = new float[spec.numGroups()];
-        this.groupEligible = new boolean[spec.numGroups()];
+    /** A router for layers of up to {@code maxExperts} experts in up to {@code maxGroups} groups. */
+    public Router(int maxExperts, int maxGroups) {
+        this.scores = new float[maxExperts];
+        this.selection = new float[maxExperts];
+        this.groupScores = new float[Math.max(1, maxGroups)];
+        this.groupEligible = new boolean[Math.max(1, maxGroups)];
     }
 
     /**
      * Routes one token.
      *
+     * @param spec the layer's gate settings
      * @param logits router logits {@code [n_routed_experts]}, read from {@code offset}
      * @param experts receives the chosen expert indices {@code [num_experts_per_tok]}, best first
      * @param weights receives their weights {@code [num_experts_per_tok]}
      */
-    public void route(float[] logits, int offset, int[] experts, float[] weights) {
+    public void route(RouterSpec spec, float[] logits, int offset, int[] experts, float[] weights) {
+        this.spec = spec;
         int n = spec.numExperts();
         score(logits, offset);
         float[] bias = spec.correctionBias();

@@ -17,8 +17,9 @@ class RouterTest {
 
     @Test
     void greedySoftmaxTakesTheTopScoresUnnormalised() {
-        Router router = new Router(new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SOFTMAX, 1, 1, false, 1f, null));
-        router.route(new float[] {1, 2, 3, 0}, 0, experts, weights);
+        RouterSpec spec = new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SOFTMAX, 1, 1, false, 1f, null);
+        Router router = new Router(8, 8);
+        router.route(spec, new float[] {1, 2, 3, 0}, 0, experts, weights);
         double z = Math.exp(1) + Math.exp(2) + Math.exp(3) + Math.exp(0);
         assertThat(experts).containsExactly(2, 1);
         assertThat(weights[0]).isCloseTo((float) (Math.exp(3) / z), within(1e-6f));
@@ -27,8 +28,9 @@ class RouterTest {
 
     @Test
     void greedyScalesByRoutedScalingFactorWithoutNormalising() {
-        Router router = new Router(new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SOFTMAX, 1, 1, false, 16f, null));
-        router.route(new float[] {0, 0, 0, 0}, 0, experts, weights);
+        RouterSpec spec = new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SOFTMAX, 1, 1, false, 16f, null);
+        Router router = new Router(8, 8);
+        router.route(spec, new float[] {0, 0, 0, 0}, 0, experts, weights);
         assertThat(experts).containsExactly(0, 1); // ties go to the lower index
         assertThat(weights).containsExactly(4f, 4f); // 0.25 × 16
     }
@@ -38,8 +40,9 @@ class RouterTest {
         // Groups of two: g0 = {0,1}, g1 = {2,3}, g2, g3. The global top two (0 and 2) span two groups,
         // but with topk_group 1 only g0 (best expert 5.0 > 4.9) stays eligible.
         float[] logits = {5f, 0f, 4.9f, 4.8f, 0f, 0f, 0f, 0f};
-        Router router = new Router(new RouterSpec(8, 2, TopkMethod.GROUP_LIMITED_GREEDY, ScoringFunc.SOFTMAX, 4, 1, true, 1f, null));
-        router.route(logits, 0, experts, weights);
+        RouterSpec spec = new RouterSpec(8, 2, TopkMethod.GROUP_LIMITED_GREEDY, ScoringFunc.SOFTMAX, 4, 1, true, 1f, null);
+        Router router = new Router(8, 8);
+        router.route(spec, logits, 0, experts, weights);
         assertThat(experts).containsExactly(0, 1);
         float p0 = (float) Math.exp(5f);
         float p1 = 1f;
@@ -50,9 +53,10 @@ class RouterTest {
     @Test
     void noauxTcBiasChoosesExpertsButNeverWeighsThem() {
         float[] bias = {0f, 0f, 0f, 0.3f, 0f, 0f, 0.2f, 0f};
-        Router router = new Router(new RouterSpec(8, 2, TopkMethod.NOAUX_TC, ScoringFunc.SIGMOID, 1, 1, true, 2.5f, bias));
+        RouterSpec spec = new RouterSpec(8, 2, TopkMethod.NOAUX_TC, ScoringFunc.SIGMOID, 1, 1, true, 2.5f, bias);
+        Router router = new Router(8, 8);
         float[] logits = {0.1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f};
-        router.route(logits, 0, experts, weights);
+        router.route(spec, logits, 0, experts, weights);
         assertThat(experts).containsExactly(3, 6); // 0.5 + 0.3 and 0.5 + 0.2 beat sigmoid(0.1) ≈ 0.525
         assertThat(weights).containsExactly(1.25f, 1.25f); // 0.5 / (0.5 + 0.5) × 2.5
     }
@@ -63,16 +67,18 @@ class RouterTest {
         // (0.5 + 0.25 twice = 1.5 against 0.9 + 0.5 = 1.4).
         float[] bias = {0.4f, 0f, 0f, 0f, 0.25f, 0.25f, 0f, 0f};
         float[] logits = new float[8];
-        Router router = new Router(new RouterSpec(8, 2, TopkMethod.NOAUX_TC, ScoringFunc.SIGMOID, 2, 1, true, 1f, bias));
-        router.route(logits, 0, experts, weights);
+        RouterSpec spec = new RouterSpec(8, 2, TopkMethod.NOAUX_TC, ScoringFunc.SIGMOID, 2, 1, true, 1f, bias);
+        Router router = new Router(8, 8);
+        router.route(spec, logits, 0, experts, weights);
         assertThat(experts).containsExactly(4, 5);
         assertThat(weights).containsExactly(0.5f, 0.5f);
     }
 
     @Test
     void readsLogitsAtAnOffset() {
-        Router router = new Router(new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SIGMOID, 1, 1, false, 1f, null));
-        router.route(new float[] {9, 9, 9, 0, 1, 2, 3}, 3, experts, weights);
+        RouterSpec spec = new RouterSpec(4, 2, TopkMethod.GREEDY, ScoringFunc.SIGMOID, 1, 1, false, 1f, null);
+        Router router = new Router(8, 8);
+        router.route(spec, new float[] {9, 9, 9, 0, 1, 2, 3}, 3, experts, weights);
         assertThat(experts).containsExactly(3, 2);
     }
 

@@ -116,6 +116,13 @@ public final class Linear {
         return sum;
     }
 
+    /** Copies row {@code row} as f32 into {@code out[outOffset ..]}: an embedding lookup. */
+    public void copyRow(int row, float[] out, int outOffset) {
+        for (int c = 0; c < cols; c++) {
+            out[outOffset + c] = get(row, c);
+        }
+    }
+
     /** The reference value of one weight in f32, dequantised as the official code does. */
     public float get(int row, int col) {
         long index = (long) row * cols + col;

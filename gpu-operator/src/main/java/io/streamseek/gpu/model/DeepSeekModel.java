@@ -1,0 +1,93 @@
+package io.streamseek.gpu.model;
+
+import io.streamseek.gpu.attention.MlaAttention;
+import io.streamseek.gpu.backend.cpu.Kernels;
+import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.cache.LatentCache;
+
+/**
+ * A DeepSeek-V2/V3-architecture causal language model: embedding, decoder layers (MLA + dense MLP
+ * or DeepSeekMoE), final norm, {@code lm_head}. Activations and accumulation are f32; weights are
+ * read in their storage dtype.
+ */
+public final class DeepSeekModel {
+
+    private final ModelSpec spec;
+    private final Linear embedTokens; // [vocab, hidden]
+    private final DecoderLayer[] layers;
+    private final float[] norm;       // [hidden]
+    private final Linear lmHead;      // [vocab, hidden]
+
+    public DeepSeekModel(ModelSpec spec, Linear embedTokens, DecoderLayer[] layers, float[] norm, Linear lmHead) {
+        this.spec = spec;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+    }
+
+    /**
+     * Runs {@code count} tokens of one sequence at positions {@code [startPos, startPos + count)},
+     * appending their latent rows to {@code cache}.
+     *
+     * @param logits receives {@code [count, vocab]} logits when {@code allLogits}, otherwise
+     *     {@code [vocab]} for the last token only
+     */
+    public void forward(int[] tokens, int offset, int count, int startPos, LatentCache cache, MlaAttention.Path path,
+                        boolean allLogits, float[] logits, ForwardScratch s) {
+        int hidden = spec.hiddenSize();
+        if (startPos + count > spec.maxPositions()) {
+            throw new IllegalArgumentException("positions up to " + (startPos + count) + " exceed the model's context of "
+                    + spec.maxPositions() + " tokens (max_position_embeddings)");
+        }
+        s.ensure(count);
+        for (int t = 0; t < count; t++) {
+            int token = tokens[offset + t];
+            if (token < 0 || token >= spec.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " at position " + (startPos + t)
+                        + " is outside the vocabulary [0, " + spec.vocabSize() + ")");
+            }
+            embedTokens.copyRow(token, s.hidden, t * hidden);
+        }
+        for (DecoderLayer layer : layers) {
+            for (int t = 0; t < count; t++) {
+                Kernels.rmsNorm(s.hidden, t * hidden, layer.inputLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
+            }
+            layer.attention().forward(s.normed, count, startPos, cache, s.branch, path, s.mla);
+            addInto(s.hidden, s.branch, count * hidden);
+            for (int t = 0; t < count; t++) {
+                int o = t * hidden;
+                Kernels.rmsNorm(s.hidden, o, layer.postAttentionLayernorm(), spec.rmsNormEps(), s.normed, o, hidden);
+                if (layer.isMoe()) {
+                    layer.moe().forward(s.normed, o, s.branch, o, s.moe);
+                } else {
+                    layer.denseMlp().forward(s.normed, o, s.branch, o, 1f, false, s.moe.gateScratch(), s.moe.upScratch(), s.moe.downScratch());
+                }
+            }
+            addInto(s.hidden, s.branch, count * hidden);
+        }
+        int first = allLogits ? 0 : count - 1;
+        for (int t = first; t < count; t++) {
+            Kernels.rmsNorm(s.hidden, t * hidden, norm, spec.rmsNormEps(), s.normed, 0, hidden);
+            lmHead.matvec(s.normed, 0, logits, (t - first) * spec.vocabSize(), 0, spec.vocabSize());
+        }
+    }
+
+    private static void addInto(float[] target, float[] delta, int n) {
+        for (int i = 0; i < n; i++) {
+            target[i] += delta[i];
+        }
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public int numLayers() {
+        return layers.length;
+    }
+
+    public DecoderLayer layer(int index) {
+        return layers[index];
+    }
+}
