@@ -65,15 +65,15 @@ public final class MlaAttention {
             int xo = t * hidden;
             // Query: [heads, nope + rope], rope part rotated.
             if (weights.qAProj() != null) {
-                weights.qAProj().matvec(x, xo, s.qa, 0, 0, spec.qLoraRank());
+                s.workers.matvec(weights.qAProj(), x, xo, s.qa, 0);
                 Kernels.rmsNorm(s.qa, 0, weights.qALayernorm(), spec.rmsNormEps(), s.qa, 0, spec.qLoraRank());
-                weights.qBProj().matvec(s.qa, 0, s.q, t * heads * qk, 0, heads * qk);
+                s.workers.matvec(weights.qBProj(), s.qa, 0, s.q, t * heads * qk);
             } else {
-                weights.qBProj().matvec(x, xo, s.q, t * heads * qk, 0, heads * qk);
+                s.workers.matvec(weights.qBProj(), x, xo, s.q, t * heads * qk);
             }
             rope.rotate(s.q, t * heads * qk + nope, qk, heads, position);
             // Latent row: normalised c_kv, then roped k_pe (one head shared by all).
-            weights.kvAProjWithMqa().matvec(x, xo, s.kv, 0, 0, lora + ropeDim);
+            s.workers.matvec(weights.kvAProjWithMqa(), x, xo, s.kv, 0);
             float[] row = cache.rowArray(layer, position);
             int ro = cache.rowOffset(layer, position);
             Kernels.rmsNorm(s.kv, 0, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
@@ -88,7 +88,7 @@ public final class MlaAttention {
             } else {
                 attendAbsorbed(t, context, cache, s);
             }
-            weights.oProj().matvec(s.attn, t * heads * spec.vHeadDim(), out, t * hidden, 0, hidden);
+            s.workers.matvec(weights.oProj(), s.attn, t * heads * spec.vHeadDim(), out, t * hidden);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.streamseek.gpu.attention;
 
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
+
 /**
  * Reusable buffers of {@link MlaAttention}, shared by all layers of one worker: after warm-up a
  * decode step allocates nothing. They grow (rarely) when a longer chunk or context arrives.
@@ -7,6 +9,7 @@ package io.streamseek.gpu.attention;
 public final class MlaScratch {
 
     private final MlaSpec spec;
+    final CpuWorkers workers;
     float[] qa;      // [q_lora_rank]
     float[] kv;      // [kv_lora_rank + qk_rope_head_dim]
     float[] q;       // [tokens, heads × qk_head_dim]
@@ -15,8 +18,9 @@ public final class MlaScratch {
     float[] oLatent; // [kv_lora_rank]
     float[] scores;  // [context]
 
-    public MlaScratch(MlaSpec spec) {
+    public MlaScratch(MlaSpec spec, CpuWorkers workers) {
         this.spec = spec;
+        this.workers = workers;
         this.qa = new float[Math.max(1, spec.qLoraRank())];
         this.kv = new float[spec.latentWidth()];
         this.qAbs = new float[spec.kvLoraRank()];

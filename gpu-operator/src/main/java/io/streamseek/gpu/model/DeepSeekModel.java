@@ -61,7 +61,7 @@ public final class DeepSeekModel {
                 if (layer.isMoe()) {
                     layer.moe().forward(s.normed, o, s.branch, o, s.moe);
                 } else {
-                    layer.denseMlp().forward(s.normed, o, s.branch, o, 1f, false, s.moe.gateScratch(), s.moe.upScratch(), s.moe.downScratch());
+                    layer.denseMlp().forward(s.normed, o, s.branch, o, 1f, false, s.moe.gateScratch(), s.moe.upScratch(), s.moe.downScratch(), s.workers);
                 }
             }
             addInto(s.hidden, s.branch, count * hidden);
@@ -69,7 +69,7 @@ public final class DeepSeekModel {
         int first = allLogits ? 0 : count - 1;
         for (int t = first; t < count; t++) {
             Kernels.rmsNorm(s.hidden, t * hidden, norm, spec.rmsNormEps(), s.normed, 0, hidden);
-            lmHead.matvec(s.normed, 0, logits, (t - first) * spec.vocabSize(), 0, spec.vocabSize());
+            s.workers.matvec(lmHead, s.normed, 0, logits, (t - first) * spec.vocabSize());
         }
     }
 

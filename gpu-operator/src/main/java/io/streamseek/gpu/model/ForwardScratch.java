@@ -2,6 +2,7 @@ package io.streamseek.gpu.model;
 
 import io.streamseek.gpu.attention.MlaScratch;
 import io.streamseek.gpu.attention.MlaSpec;
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.moe.MoeScratch;
 
 /** Every buffer one forward pass needs, reused across steps: a decode step allocates nothing. */
@@ -14,10 +15,13 @@ public final class ForwardScratch {
     float[] normed;  // [tokens, hidden]
     float[] branch;  // [tokens, hidden]
 
-    public ForwardScratch(ModelSpec spec, MlaSpec mla) {
+    final CpuWorkers workers;
+
+    public ForwardScratch(ModelSpec spec, MlaSpec mla, CpuWorkers workers) {
         this.spec = spec;
-        this.mla = new MlaScratch(mla);
-        this.moe = new MoeScratch(spec.maxIntermediateSize(), spec.hiddenSize(), spec.numRoutedExperts(), spec.expertsPerToken());
+        this.workers = workers;
+        this.mla = new MlaScratch(mla, workers);
+        this.moe = new MoeScratch(spec.maxIntermediateSize(), spec.hiddenSize(), spec.numRoutedExperts(), spec.expertsPerToken(), workers);
         this.hidden = new float[0];
     }
 

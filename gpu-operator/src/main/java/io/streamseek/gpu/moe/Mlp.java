@@ -1,5 +1,6 @@
 package io.streamseek.gpu.moe;
 
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 
@@ -27,13 +28,13 @@ public record Mlp(Linear gateProj, Linear upProj, Linear downProj) {
      * @param accumulate add into {@code out} rather than overwrite it
      */
     public void forward(float[] x, int xOffset, float[] out, int outOffset, float scale, boolean accumulate,
-                        float[] gate, float[] up, float[] down) {
+                        float[] gate, float[] up, float[] down, CpuWorkers workers) {
         int inter = intermediateSize();
-        gateProj.matvec(x, xOffset, gate, 0, 0, inter);
-        upProj.matvec(x, xOffset, up, 0, 0, inter);
+        workers.matvec(gateProj, x, xOffset, gate, 0);
+        workers.matvec(upProj, x, xOffset, up, 0);
         Kernels.siluMul(gate, 0, up, 0, inter);
         int hidden = downProj.rows();
-        downProj.matvec(gate, 0, down, 0, 0, hidden);
+        workers.matvec(downProj, gate, 0, down, 0);
         for (int i = 0; i < hidden; i++) {
             out[outOffset + i] = accumulate ? out[outOffset + i] + scale * down[i] : scale * down[i];
         }

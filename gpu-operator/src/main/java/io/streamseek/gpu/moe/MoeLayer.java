@@ -19,19 +19,18 @@ public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp shared
      * @param s per-worker scratch
      */
     public void forward(float[] x, int xOffset, float[] out, int outOffset, MoeScratch s) {
-        int numExperts = gate.rows();
-        gate.matvec(x, xOffset, s.logits, 0, 0, numExperts);
+        s.workers.matvec(gate, x, xOffset, s.logits, 0);
         s.router.route(router, s.logits, 0, s.chosen, s.weights);
         boolean accumulate = false;
         // Experts are summed in ascending index order, not in gate order: the order then depends
         // only on which experts were chosen, the same for every way of grouping tokens.
         sortChosen(s.chosen, s.weights, router.expertsPerToken());
         for (int k = 0; k < router.expertsPerToken(); k++) {
-            experts[s.chosen[k]].forward(x, xOffset, out, outOffset, s.weights[k], accumulate, s.gate, s.up, s.down);
+            experts[s.chosen[k]].forward(x, xOffset, out, outOffset, s.weights[k], accumulate, s.gate, s.up, s.down, s.workers);
             accumulate = true;
         }
         if (sharedExperts != null) {
-            sharedExperts.forward(x, xOffset, out, outOffset, 1f, true, s.gate, s.up, s.down);
+            sharedExperts.forward(x, xOffset, out, outOffset, 1f, true, s.gate, s.up, s.down, s.workers);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.streamseek.gpu.moe;
 
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
+
 /** Reusable buffers of the MLP and MoE forward of one worker. */
 public final class MoeScratch {
 
@@ -10,14 +12,17 @@ public final class MoeScratch {
     final int[] chosen;
     final float[] weights;
     final Router router;
+    final CpuWorkers workers;
 
     /**
      * @param maxIntermediate the widest MLP ({@code intermediate_size}, or the shared experts' width)
      * @param hidden {@code hidden_size}
      * @param maxExperts {@code n_routed_experts} (0 for a dense model)
      * @param maxExpertsPerToken {@code num_experts_per_tok}
+     * @param workers the cores matrix products run on
      */
-    public MoeScratch(int maxIntermediate, int hidden, int maxExperts, int maxExpertsPerToken) {
+    public MoeScratch(int maxIntermediate, int hidden, int maxExperts, int maxExpertsPerToken, CpuWorkers workers) {
+        this.workers = workers;
         this.gate = new float[maxIntermediate];
         this.up = new float[maxIntermediate];
         this.down = new float[hidden];
@@ -37,6 +42,10 @@ public final class MoeScratch {
 
     public float[] downScratch() {
         return down;
+    }
+
+    public CpuWorkers workers() {
+        return workers;
     }
 
     /** The experts chosen for the last token, in ascending index order. */

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MlaAttentionTest {
 
     private static final int HIDDEN = 48;
+    private static final io.streamseek.gpu.backend.cpu.CpuWorkers WORKERS = new io.streamseek.gpu.backend.cpu.CpuWorkers(2);
     private static final MlaSpec WITH_Q_LORA = new MlaSpec(HIDDEN, 4, 24, 16, 8, 4, 12, 1e-6f, 0.3f);
     private static final MlaSpec PLAIN_Q = new MlaSpec(HIDDEN, 3, 0, 16, 8, 4, 12, 1e-6f, 0.3f);
 
@@ -34,10 +35,10 @@ class MlaAttentionTest {
         int tokens = 9;
         float[] x = random(new SplittableRandom(4), tokens * HIDDEN);
         float[] chunk = new float[tokens * HIDDEN];
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 32), chunk, Path.NAIVE, new MlaScratch(spec));
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 32), chunk, Path.NAIVE, new MlaScratch(spec, WORKERS));
 
         SequenceLatentCache cache = new SequenceLatentCache(1, spec.latentWidth(), 32);
-        MlaScratch scratch = new MlaScratch(spec);
+        MlaScratch scratch = new MlaScratch(spec, WORKERS);
         float[] one = new float[HIDDEN];
         float[] step = new float[tokens * HIDDEN];
         for (int t = 0; t < tokens; t++) {
@@ -55,8 +56,8 @@ class MlaAttentionTest {
         float[] x = random(random, tokens * HIDDEN);
         float[] naive = new float[tokens * HIDDEN];
         float[] absorbed = new float[tokens * HIDDEN];
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), naive, Path.NAIVE, new MlaScratch(spec));
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), absorbed, Path.ABSORBED, new MlaScratch(spec));
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), naive, Path.NAIVE, new MlaScratch(spec, WORKERS));
+        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), absorbed, Path.ABSORBED, new MlaScratch(spec, WORKERS));
         assertClose(absorbed, naive);
     }
 
