@@ -68,22 +68,31 @@ public final class CpuWorkers implements AutoCloseable {
         this.out = out;
         this.outOffset = outOffset;
         this.rows = n;
+        failure = null;
         pending.set(workers.length);
         epoch++;
         for (Thread worker : workers) {
             LockSupport.unpark(worker);
         }
+        Throwable error = null;
         try {
             runSlice(0);
-        } finally {
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
-            }
+        } catch (RuntimeException | Error e) {
+            error = e;
         }
-        Throwable error = failure;
+        // Every slice must finish before the buffers are reused, failed or not.
+        while (pending.get() != 0) {
+            Thread.onSpinWait();
+        }
+        if (error == null) {
+            error = failure;
+        }
+        failure = null;
+        if (error instanceof RuntimeException e) {
+            throw e;
+        }
         if (error != null) {
-            failure = null;
-            throw new IllegalStateException("a CPU worker failed: " + error.getMessage(), error);
+            throw new IllegalStateException("a CPU worker failed: " + error, error);
         }
     }
 
