@@ -7,9 +7,9 @@ package io.streamseek.schemas.wire;
  *
  * @param maxStringBytes most bytes in one string
  * @param maxBytesLength most bytes in one {@code bytes} value
- * @param maxCollectionItems most items in one array or map (summed over its blocks)
+ * @param maxCollectionItems most items in one array or map block
  */
-public record DecodeLimits(int maxStringBytes, int maxBytesLength, int maxCollectionItems) {
+public record DecodeLimits(int maxStringBytes, int maxBytesLength, int maxCollectionItems) implements java.io.Serializable {
 
     /** 16 MiB strings and byte values, one million collection items: far above any sane prompt. */
     public static final DecodeLimits DEFAULT = new DecodeLimits(16 << 20, 16 << 20, 1_000_000);
