@@ -1,15 +1,27 @@
 package io.streamseek.schemas.cli;
 
 import io.streamseek.schemas.evolution.SchemaHistory;
+import io.streamseek.schemas.registry.CompatibilityLevel;
+import io.streamseek.schemas.registry.RegistryClientConfig;
+import io.streamseek.schemas.registry.RestSchemaRegistryClient;
+import io.streamseek.schemas.registry.SchemaRegistryException;
 import io.streamseek.schemas.topics.Topic;
 
 import org.apache.avro.SchemaNormalization;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Properties;
 
 /**
- * The launcher's commands owned by this module. {@code ./streamseek topics} prints the contract.
+ * The launcher's commands owned by this module: {@code ./streamseek topics} prints the contract,
+ * {@code ./streamseek register-schemas} registers it in a schema registry.
  */
 public final class SchemasCli {
 
@@ -37,9 +49,75 @@ public final class SchemasCli {
                 }
                 printTopics(out);
                 return 0;
+            case "register-schemas":
+                return registerSchemas(args, out, err);
             default:
                 err.println("SchemasCli: unknown command '" + args[0] + "'");
                 return 2;
+        }
+    }
+
+    private static final String REGISTER_USAGE = String.join("\n",
+            "usage: ./streamseek register-schemas --registry URL [--compatibility LEVEL] [--client-config FILE]",
+            "  Registers the current schema of every contract topic under <topic>-value and sets the subject's",
+            "  compatibility level (default BACKWARD_TRANSITIVE). For registries where clients may not register.",
+            "  --client-config: a .properties file of registry client settings (basic.auth.*, schema.registry.ssl.*).");
+
+    private static int registerSchemas(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> configs = new HashMap<>();
+        CompatibilityLevel level = CompatibilityLevel.BACKWARD_TRANSITIVE;
+        for (int i = 1; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help")) {
+                out.println(REGISTER_USAGE);
+                return 0;
+            }
+            if (i + 1 >= args.length) {
+                err.println("register-schemas: " + flag + " needs a value\n" + REGISTER_USAGE);
+                return 2;
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--registry" -> configs.put(RegistryClientConfig.URL, value);
+                case "--compatibility" -> {
+                    try {
+                        level = CompatibilityLevel.valueOf(value);
+                    } catch (IllegalArgumentException e) {
+                        err.println("register-schemas: --compatibility " + value + " is not a level; use one of "
+                                + java.util.Arrays.toString(CompatibilityLevel.values()));
+                        return 2;
+                    }
+                }
+                case "--client-config" -> {
+                    try (InputStream in = Files.newInputStream(Path.of(value))) {
+                        Properties properties = new Properties();
+                        properties.load(in);
+                        properties.stringPropertyNames().forEach(key -> configs.putIfAbsent(key, properties.getProperty(key)));
+                    } catch (IOException e) {
+                        err.println("register-schemas: cannot read --client-config " + value + ": " + e.getMessage());
+                        return 2;
+                    }
+                }
+                default -> {
+                    err.println("register-schemas: unknown option " + flag + "\n" + REGISTER_USAGE);
+                    return 2;
+                }
+            }
+        }
+        if (!configs.containsKey(RegistryClientConfig.URL)) {
+            err.println("register-schemas: --registry URL is required\n" + REGISTER_USAGE);
+            return 2;
+        }
+        try (RestSchemaRegistryClient client = RestSchemaRegistryClient.create(configs)) {
+            for (Topic topic : Topic.values()) {
+                client.setCompatibility(topic.valueSubject(), level);
+                int id = client.register(topic.valueSubject(), topic.valueSchema());
+                out.printf("%-20s id %-5d %s%n", topic.valueSubject(), id, level);
+            }
+            return 0;
+        } catch (SchemaRegistryException e) {
+            err.println("register-schemas: " + e.getMessage());
+            return 1;
         }
     }
 
