@@ -1,6 +1,7 @@
 package io.streamseek.gpu.model;
 
 import io.streamseek.gpu.attention.MlaAttention;
+import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.cache.LatentCache;
@@ -13,13 +14,15 @@ import io.streamseek.gpu.cache.LatentCache;
 public final class DeepSeekModel {
 
     private final ModelSpec spec;
+    private final MlaSpec mla;
     private final Linear embedTokens; // [vocab, hidden]
     private final DecoderLayer[] layers;
     private final float[] norm;       // [hidden]
     private final Linear lmHead;      // [vocab, hidden]
 
-    public DeepSeekModel(ModelSpec spec, Linear embedTokens, DecoderLayer[] layers, float[] norm, Linear lmHead) {
+    public DeepSeekModel(ModelSpec spec, MlaSpec mla, Linear embedTokens, DecoderLayer[] layers, float[] norm, Linear lmHead) {
         this.spec = spec;
+        this.mla = mla;
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.norm = norm;
@@ -81,6 +84,15 @@ public final class DeepSeekModel {
 
     public ModelSpec spec() {
         return spec;
+    }
+
+    public MlaSpec mlaSpec() {
+        return mla;
+    }
+
+    /** Scratch for one worker running this model. */
+    public ForwardScratch newScratch(io.streamseek.gpu.backend.cpu.CpuWorkers workers) {
+        return new ForwardScratch(spec, mla, workers);
     }
 
     public int numLayers() {
