@@ -11,10 +11,40 @@ and safetensors; the Java tests only read the files it wrote.
 """
 import argparse
 import json
+import tempfile
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForCausalLM
+
+
+def dequantized_fp8_model(path, config):
+    """DeepSeek-V3's weight_dequant in f32: each FP8 weight times the scale of its 128x128 block.
+
+    The dequantised checkpoint is written to a temporary directory and loaded from there, so that
+    transformers applies its own checkpoint conversions (e.g. fusing experts) as for any other.
+    """
+    state = load_file(f"{path}/model.safetensors")
+    weights = {}
+    for name, tensor in state.items():
+        if name.endswith("_scale_inv"):
+            continue
+        if tensor.dtype == torch.float8_e4m3fn:
+            scale = state[name + "_scale_inv"]
+            rows, cols = tensor.shape
+            blocks = scale.repeat_interleave(128, 0)[:rows].repeat_interleave(128, 1)[:, :cols]
+            weights[name] = tensor.to(torch.float32) * blocks
+        else:
+            weights[name] = tensor.to(torch.float32)
+    with open(f"{path}/config.json") as f:
+        config_json = json.load(f)
+    del config_json["quantization_config"]
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(f"{tmp}/config.json", "w") as f:
+            json.dump(config_json, f)
+        save_file(weights, f"{tmp}/model.safetensors")
+        return AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32, attn_implementation="eager")
 
 
 def main():
@@ -26,9 +56,11 @@ def main():
     args = parser.parse_args()
 
     config = AutoConfig.from_pretrained(args.model)
-    # FP8 checkpoints are dequantised to f32 on load (weight * weight_scale_inv per 128x128 block)
-    # by the reference path itself, so every checkpoint is compared in f32 arithmetic.
-    model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=torch.float32, attn_implementation="eager")
+    if getattr(config, "quantization_config", None):
+        model = dequantized_fp8_model(args.model, config)
+    else:
+        # bf16 weights widen to f32 exactly, so every checkpoint is compared in f32 arithmetic.
+        model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     ids = torch.tensor([[int(t) for t in args.prompt_ids.split(",")]])
     with torch.no_grad():

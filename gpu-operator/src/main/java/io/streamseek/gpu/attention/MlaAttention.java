@@ -164,6 +164,15 @@ public final class MlaAttention {
         }
     }
 
+    /**
+     * Bytes of weights one decode step reads in this layer: the projections in their storage dtype
+     * and the f32 copy of {@code kv_b_proj} that the absorbed path reads.
+     */
+    public long decodeWeightBytes() {
+        long bytes = weights.kvAProjWithMqa().bytes() + weights.oProj().bytes() + weights.qBProj().bytes() + 4L * kvB.length;
+        return weights.qAProj() == null ? bytes : bytes + weights.qAProj().bytes();
+    }
+
     public MlaSpec spec() {
         return spec;
     }

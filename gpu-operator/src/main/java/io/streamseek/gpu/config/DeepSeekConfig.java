@@ -184,8 +184,10 @@ public record DeepSeekConfig(
     /** The config as {@code config.json} content, for checkpoints this project writes. */
     public ObjectNode toJson() {
         ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add("DeepseekV3ForCausalLM");
-        c.put("model_type", "deepseek_v3");
+        // V3's router (noaux_tc) is what tells the two architectures apart in a config.
+        boolean v3 = topkMethod.equals("noaux_tc");
+        c.putArray("architectures").add(v3 ? "DeepseekV3ForCausalLM" : "DeepseekV2ForCausalLM");
+        c.put("model_type", v3 ? "deepseek_v3" : "deepseek_v2");
         c.put("hidden_size", hiddenSize).put("num_hidden_layers", numHiddenLayers).put("num_attention_heads", numAttentionHeads)
                 .put("num_key_value_heads", numAttentionHeads).put("vocab_size", vocabSize).put("rms_norm_eps", rmsNormEps)
                 .put("max_position_embeddings", maxPositionEmbeddings).put("tie_word_embeddings", tieWordEmbeddings);

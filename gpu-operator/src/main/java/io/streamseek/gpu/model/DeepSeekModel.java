@@ -82,6 +82,16 @@ public final class DeepSeekModel {
         }
     }
 
+    /** Bytes of weights one batch-1 decode step must read: the figure its speed is bound by. */
+    public long decodeBytesPerToken() {
+        long bytes = embedTokens.bytes() / spec.vocabSize() + lmHead.bytes() + 4L * spec.hiddenSize();
+        for (DecoderLayer layer : layers) {
+            bytes += layer.attention().decodeWeightBytes() + 8L * spec.hiddenSize();
+            bytes += layer.isMoe() ? layer.moe().bytesPerToken() : layer.denseMlp().bytes();
+        }
+        return bytes;
+    }
+
     public ModelSpec spec() {
         return spec;
     }

@@ -49,6 +49,12 @@ public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp shared
         }
     }
 
+    /** Bytes of weights one token reads: the gate, its routed experts (on average) and the shared experts. */
+    public long bytesPerToken() {
+        long perExpert = experts[0].bytes();
+        return gate.bytes() + router.expertsPerToken() * perExpert + (sharedExperts == null ? 0 : sharedExperts.bytes());
+    }
+
     /** Experts one token activates: the routed ones plus the shared block, when there is one. */
     public int expertsActivated() {
         return router.expertsPerToken() + (sharedExperts == null ? 0 : 1);

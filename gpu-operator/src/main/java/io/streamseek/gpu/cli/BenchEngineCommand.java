@@ -1,0 +1,78 @@
+package io.streamseek.gpu.cli;
+
+import io.streamseek.gpu.attention.MlaSpec;
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.bench.MemoryBandwidth;
+import io.streamseek.gpu.loader.Checkpoint;
+import io.streamseek.gpu.model.DeepSeekModel;
+import io.streamseek.gpu.model.ModelLoader;
+import io.streamseek.gpu.runner.Generator;
+import io.streamseek.gpu.sampling.SamplingParams;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N]}: prefill and
+ * batch-1 decode speed of the CPU backend, beside this machine's measured read bandwidth and the
+ * bytes one decode step must read, i.e. the fraction of the memory roofline reached.
+ */
+final class BenchEngineCommand {
+
+    static final String USAGE = String.join("\n",
+            "usage: ./streamseek bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N]",
+            "  --prompt-len N      prompt tokens for the prefill measurement (default 128)",
+            "  --decode-tokens N   tokens decoded per run (default 64)",
+            "  --runs N            measured runs after one warm-up; the best is reported (default 3)");
+
+    private BenchEngineCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse("bench-engine", args, 1, Set.of("--model", "--prompt-len", "--decode-tokens", "--runs"), Set.of("--help"));
+        if (a.has("--help")) {
+            out.println(USAGE);
+            return 0;
+        }
+        int promptLen = (int) a.getLong("--prompt-len", 128);
+        int decodeTokens = (int) a.getLong("--decode-tokens", 64);
+        int runs = (int) a.getLong("--runs", 3);
+        try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model"))); CpuWorkers workers = CpuWorkers.perCore()) {
+            DeepSeekModel model = ModelLoader.load(checkpoint);
+            int[] prompt = new SplittableRandom(7).ints(promptLen, 2, model.spec().vocabSize()).toArray();
+            Generator generator = new Generator(model, workers);
+            out.printf("bench-engine: %s, %d threads, prompt %d tokens, decode %d tokens, %d runs%n",
+                    checkpoint.dir(), workers.threads(), promptLen, decodeTokens, runs);
+            double bestPrefill = 0;
+            double bestDecode = 0;
+            for (int run = 0; run <= runs; run++) {
+                // No stop tokens: every run decodes exactly decodeTokens tokens.
+                Generator.Result result = generator.generate(prompt, decodeTokens, SamplingParams.GREEDY, new int[0], null);
+                double prefill = promptLen / (result.prefillNanos() / 1e9);
+                double decode = (result.tokens().length - 1) / (result.decodeNanos() / 1e9);
+                out.printf("  %s: prefill %.1f tokens/s, decode %.2f tokens/s%n", run == 0 ? "warm-up" : "run " + run, prefill, decode);
+                if (run > 0) {
+                    bestPrefill = Math.max(bestPrefill, prefill);
+                    bestDecode = Math.max(bestDecode, decode);
+                }
+            }
+            double bandwidth = MemoryBandwidth.measureReadBytesPerSecond(1L << 30, workers.threads(), 5);
+            long stepBytes = model.decodeBytesPerToken();
+            double roofline = bandwidth / stepBytes;
+            MlaSpec mla = model.mlaSpec();
+            out.println();
+            out.printf("prefill:                 %10.1f tokens/s%n", bestPrefill);
+            out.printf("decode (batch 1):        %10.2f tokens/s%n", bestDecode);
+            out.printf("memory read bandwidth:   %10.2f GB/s (measured, %d threads)%n", bandwidth / 1e9, workers.threads());
+            out.printf("bytes per decode step:   %10.1f MB%n", stepBytes / 1e6);
+            out.printf("decode roofline:         %10.2f tokens/s%n", roofline);
+            out.printf("fraction of roofline:    %10.1f %%%n", 100 * bestDecode / roofline);
+            out.printf("latent cache per token:  %10d bytes (f32, all layers); a multi-head cache would hold %d (%.1fx)%n",
+                    4L * mla.latentWidth() * model.numLayers(), 4L * mla.multiHeadCacheWidth() * model.numLayers(),
+                    (double) mla.multiHeadCacheWidth() / mla.latentWidth());
+            return 0;
+        }
+    }
+}

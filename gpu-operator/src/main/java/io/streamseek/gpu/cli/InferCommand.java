@@ -1,0 +1,104 @@
+package io.streamseek.gpu.cli;
+
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.loader.Checkpoint;
+import io.streamseek.gpu.model.DeepSeekModel;
+import io.streamseek.gpu.model.ModelLoader;
+import io.streamseek.gpu.runner.Generator;
+import io.streamseek.gpu.sampling.SamplingParams;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * {@code infer --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T]
+ * [--top-p P] [--top-k K] [--seed S] [--logits-out FILE.npy] [--json]}.
+ */
+final class InferCommand {
+
+    static final String USAGE = String.join("\n",
+            "usage: ./streamseek infer --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]",
+            "  Generates a completion with the CPU backend.",
+            "  --max-tokens N     tokens to generate at most (default 64)",
+            "  --temperature T    0 is greedy (default 0)",
+            "  --top-p P          nucleus sampling, in (0, 1] (default 1: off)",
+            "  --top-k K          keep the K most likely tokens (default 0: off)",
+            "  --seed S           sampler seed (default 0)",
+            "  --logits-out F     write the prompt's logits [prompt_length, vocab_size] as float32 .npy",
+            "  --json             print one JSON line {prompt_ids, generated_ids, text, finish_reason}");
+
+    private InferCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse("infer", args, 1,
+                Set.of("--model", "--prompt", "--prompt-ids", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--logits-out"),
+                Set.of("--json", "--help"));
+        if (a.has("--help")) {
+            out.println(USAGE);
+            return 0;
+        }
+        if (a.has("--prompt") == a.has("--prompt-ids")) {
+            throw new Args.UsageException("infer: give exactly one of --prompt and --prompt-ids");
+        }
+        Path dir = Path.of(a.required("--model"));
+        if (a.has("--prompt")) {
+            String reason = Files.isRegularFile(dir.resolve("tokenizer.json"))
+                    ? "text prompts need the tokenizer, which this build does not have yet"
+                    : dir + " has no tokenizer.json";
+            throw new Args.UsageException("infer: " + reason + "; pass token ids with --prompt-ids");
+        }
+        int[] prompt = parseIds(a.required("--prompt-ids"));
+        SamplingParams params;
+        try {
+            params = new SamplingParams((float) a.getDouble("--temperature", 0), (float) a.getDouble("--top-p", 1),
+                    (int) a.getLong("--top-k", 0), a.getLong("--seed", 0));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("infer: " + e.getMessage());
+        }
+        int maxTokens = (int) a.getLong("--max-tokens", 64);
+        try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = CpuWorkers.perCore()) {
+            DeepSeekModel model = ModelLoader.load(checkpoint);
+            int vocab = model.spec().vocabSize();
+            for (int id : prompt) {
+                if (id < 0 || id >= vocab) {
+                    throw new Args.UsageException("infer: prompt token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+                }
+            }
+            float[] promptLogits = a.has("--logits-out") ? new float[prompt.length * vocab] : null;
+            int[] stop = checkpoint.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+            Generator.Result result = new Generator(model, workers).generate(prompt, maxTokens, params, stop, promptLogits);
+            if (promptLogits != null) {
+                NpyWriter.writeFloat32(Path.of(a.required("--logits-out")), promptLogits, prompt.length, vocab);
+            }
+            String finish = result.finishReason() == Generator.FinishReason.STOP ? "stop" : "length";
+            if (a.has("--json")) {
+                ObjectNode json = new ObjectMapper().createObjectNode();
+                json.putPOJO("prompt_ids", prompt);
+                json.putPOJO("generated_ids", result.tokens());
+                json.put("finish_reason", finish);
+                out.println(new ObjectMapper().writeValueAsString(json));
+            } else {
+                out.println("generated ids: " + Arrays.toString(result.tokens()));
+                out.printf("finish reason: %s; prefill %.1f ms, decode %.1f ms (%.1f tokens/s)%n", finish,
+                        result.prefillNanos() / 1e6, result.decodeNanos() / 1e6,
+                        result.tokens().length > 1 ? (result.tokens().length - 1) / (result.decodeNanos() / 1e9) : 0.0);
+            }
+            return 0;
+        }
+    }
+
+    static int[] parseIds(String text) {
+        try {
+            return Arrays.stream(text.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("infer: --prompt-ids must be comma-separated integers, was '" + text + "'");
+        }
+    }
+}
