@@ -1,0 +1,76 @@
+package io.streamseek.gpu.cli;
+
+import io.streamseek.gpu.testutils.Npy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The commands as other tools call them: make-model, then infer with --json and --logits-out. */
+class GpuOperatorCliTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void makeModelThenInferAsJsonWithLogits() throws Exception {
+        Path model = dir.resolve("tiny");
+        assertThat(run("make-model", "--preset", "tiny", "--out", model.toString(), "--seed", "5").status).isZero();
+        byte[] weights = Files.readAllBytes(model.resolve("model.safetensors"));
+        run("make-model", "--preset", "tiny", "--out", dir.resolve("again").toString(), "--seed", "5");
+        assertThat(Files.readAllBytes(dir.resolve("again/model.safetensors"))).as("same preset and seed, same bytes").isEqualTo(weights);
+
+        Path logits = dir.resolve("logits.npy");
+        Result infer = run("infer", "--model", model.toString(), "--prompt-ids", "4,8,15,16,23,42", "--max-tokens", "5",
+                "--logits-out", logits.toString(), "--json");
+        assertThat(infer.status).as(infer.err).isZero();
+        assertThat(infer.out.lines()).hasSize(1);
+        JsonNode json = new ObjectMapper().readTree(infer.out);
+        assertThat(json.get("prompt_ids").toString()).isEqualTo("[4,8,15,16,23,42]");
+        assertThat(json.get("generated_ids").size()).isBetween(1, 5);
+        assertThat(json.get("finish_reason").asText()).isIn("stop", "length");
+        assertThat(Npy.shape(logits)).isEqualTo("(6, 512)");
+        assertThat(Npy.readFloat32(logits)).hasSize(6 * 512);
+
+        Result sampled = run("infer", "--model", model.toString(), "--prompt-ids", "4,8", "--max-tokens", "6",
+                "--temperature", "0.8", "--top-p", "0.9", "--top-k", "50", "--seed", "1", "--json");
+        Result again = run("infer", "--model", model.toString(), "--prompt-ids", "4,8", "--max-tokens", "6",
+                "--temperature", "0.8", "--top-p", "0.9", "--top-k", "50", "--seed", "1", "--json");
+        assertThat(sampled.out).isEqualTo(again.out);
+    }
+
+    @Test
+    void mistakesGiveAClearMessageAndStatus2() {
+        Result noPreset = run("make-model", "--out", dir.toString());
+        assertThat(noPreset.status).isEqualTo(2);
+        assertThat(noPreset.err).startsWith("make-model: --preset is required");
+        Result badPreset = run("make-model", "--preset", "huge", "--out", dir.toString());
+        assertThat(badPreset.err).startsWith("make-model: unknown preset 'huge'; use tiny, tiny-v2, small or bench");
+        Result typo = run("infer", "--model", dir.toString(), "--prompt-idz", "1");
+        assertThat(typo.err).startsWith("infer: unknown option '--prompt-idz'");
+        Result text = run("infer", "--model", dir.toString(), "--prompt", "hello");
+        assertThat(text.err).startsWith("infer: " + dir + " has no tokenizer.json; pass token ids with --prompt-ids");
+        Result notAModel = run("infer", "--model", dir.resolve("nothing").toString(), "--prompt-ids", "1");
+        assertThat(notAModel.status).isEqualTo(1);
+        assertThat(notAModel.err).contains("is not a directory; --model expects a Hugging Face checkpoint directory");
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = GpuOperatorCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Result(int status, String out, String err) {
+    }
+}
