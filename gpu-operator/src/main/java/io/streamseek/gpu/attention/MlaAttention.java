@@ -64,16 +64,24 @@ public final class MlaAttention {
             int position = startPos + t;
             int xo = t * hidden;
             // Query: [heads, nope + rope], rope part rotated.
+            // Both down-projections of x in one parallel dispatch: the latent row and the query's.
+            Linear first = weights.qAProj() != null ? weights.qAProj() : weights.qBProj();
+            s.pair[0] = first;
+            s.pair[1] = weights.kvAProjWithMqa();
+            s.pairInputs[0] = x;
+            s.pairInputs[1] = x;
+            s.pairInputOffsets[0] = xo;
+            s.pairInputOffsets[1] = xo;
+            s.pairOutputs[0] = weights.qAProj() != null ? s.qa : s.q;
+            s.pairOutputs[1] = s.kv;
+            s.pairOutputOffsets[0] = weights.qAProj() != null ? 0 : t * heads * qk;
+            s.workers.matvecs(2, s.pair, s.pairInputs, s.pairInputOffsets, s.pairOutputs, s.pairOutputOffsets);
             if (weights.qAProj() != null) {
-                s.workers.matvec(weights.qAProj(), x, xo, s.qa, 0);
                 Kernels.rmsNorm(s.qa, 0, weights.qALayernorm(), spec.rmsNormEps(), s.qa, 0, spec.qLoraRank());
                 s.workers.matvec(weights.qBProj(), s.qa, 0, s.q, t * heads * qk);
-            } else {
-                s.workers.matvec(weights.qBProj(), x, xo, s.q, t * heads * qk);
             }
             rope.rotate(s.q, t * heads * qk + nope, qk, heads, position);
             // Latent row: normalised c_kv, then roped k_pe (one head shared by all).
-            s.workers.matvec(weights.kvAProjWithMqa(), x, xo, s.kv, 0);
             float[] row = cache.rowArray(layer, position);
             int ro = cache.rowOffset(layer, position);
             Kernels.rmsNorm(s.kv, 0, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);

@@ -1,6 +1,7 @@
 package io.streamseek.gpu.attention;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.backend.cpu.Linear;
 
 /**
  * Reusable buffers of {@link MlaAttention}, shared by all layers of one worker: after warm-up a
@@ -17,6 +18,11 @@ public final class MlaScratch {
     float[] qAbs;    // [kv_lora_rank]
     float[] oLatent; // [kv_lora_rank]
     float[] scores;  // [context]
+    final Linear[] pair = new Linear[2];
+    final float[][] pairInputs = new float[2][];
+    final int[] pairInputOffsets = new int[2];
+    final float[][] pairOutputs = new float[2][];
+    final int[] pairOutputOffsets = new int[2];
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
         this.spec = spec;

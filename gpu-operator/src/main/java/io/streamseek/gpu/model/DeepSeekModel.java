@@ -64,7 +64,7 @@ public final class DeepSeekModel {
                 if (layer.isMoe()) {
                     layer.moe().forward(s.normed, o, s.branch, o, s.moe);
                 } else {
-                    layer.denseMlp().forward(s.normed, o, s.branch, o, 1f, false, s.moe.gateScratch(), s.moe.upScratch(), s.moe.downScratch(), s.workers);
+                    layer.denseMlp().forward(s.normed, o, s.branch, o, s.moe);
                 }
             }
             addInto(s.hidden, s.branch, count * hidden);

@@ -1,6 +1,5 @@
 package io.streamseek.gpu.moe;
 
-import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 
@@ -19,25 +18,13 @@ public record Mlp(Linear gateProj, Linear upProj, Linear downProj) {
         return gateProj.rows();
     }
 
-    /**
-     * {@code out[outOffset ..] (+)= scale × mlp(x[xOffset ..])}.
-     *
-     * @param gate scratch {@code [intermediate]}
-     * @param up scratch {@code [intermediate]}
-     * @param down scratch {@code [hidden]}
-     * @param accumulate add into {@code out} rather than overwrite it
-     */
-    public void forward(float[] x, int xOffset, float[] out, int outOffset, float scale, boolean accumulate,
-                        float[] gate, float[] up, float[] down, CpuWorkers workers) {
-        int inter = intermediateSize();
-        workers.matvec(gateProj, x, xOffset, gate, 0);
-        workers.matvec(upProj, x, xOffset, up, 0);
-        Kernels.siluMul(gate, 0, up, 0, inter);
-        int hidden = downProj.rows();
-        workers.matvec(downProj, gate, 0, down, 0);
-        for (int i = 0; i < hidden; i++) {
-            out[outOffset + i] = accumulate ? out[outOffset + i] + scale * down[i] : scale * down[i];
-        }
+    /** {@code out[outOffset ..] = mlp(x[xOffset ..])}, gate and up projections in one parallel dispatch. */
+    public void forward(float[] x, int xOffset, float[] out, int outOffset, MoeScratch s) {
+        s.job(0, gateProj, x, xOffset, s.gates[0]);
+        s.job(1, upProj, x, xOffset, s.ups[0]);
+        s.runJobs(2);
+        Kernels.siluMul(s.gates[0], 0, s.ups[0], 0, intermediateSize());
+        s.workers.matvec(downProj, s.gates[0], 0, out, outOffset);
     }
 
     /** Bytes of weights one token reads through this MLP. */

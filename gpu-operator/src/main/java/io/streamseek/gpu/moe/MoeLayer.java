@@ -1,10 +1,15 @@
 package io.streamseek.gpu.moe;
 
+import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 
 /**
  * DeepSeekMoE: each token runs through its {@code num_experts_per_tok} routed experts, weighted by
  * the gate, plus the always-on shared experts: {@code y = Σ_k w_k · expert_k(x) + shared(x)}.
+ *
+ * <p>A token's experts run together: the gate and up projections of all of them in one parallel
+ * dispatch, then all down projections in another, so a decode step pays two wake-ups of the cores
+ * per layer rather than three per expert.
  *
  * @param gate {@code mlp.gate.weight} {@code [n_routed_experts, hidden]}: the router logits
  * @param router turns logits into experts and weights
@@ -14,23 +19,37 @@ import io.streamseek.gpu.backend.cpu.Linear;
 public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp sharedExperts) {
 
     /**
-     * {@code out[outOffset ..] = moe(x[xOffset ..])} for one token, recording the chosen experts.
+     * {@code out[outOffset ..] = moe(x[xOffset ..])} for one token.
      *
      * @param s per-worker scratch
      */
     public void forward(float[] x, int xOffset, float[] out, int outOffset, MoeScratch s) {
         s.workers.matvec(gate, x, xOffset, s.logits, 0);
         s.router.route(router, s.logits, 0, s.chosen, s.weights);
-        boolean accumulate = false;
-        // Experts are summed in ascending index order, not in gate order: the order then depends
-        // only on which experts were chosen, the same for every way of grouping tokens.
-        sortChosen(s.chosen, s.weights, router.expertsPerToken());
-        for (int k = 0; k < router.expertsPerToken(); k++) {
-            experts[s.chosen[k]].forward(x, xOffset, out, outOffset, s.weights[k], accumulate, s.gate, s.up, s.down, s.workers);
-            accumulate = true;
+        int k = router.expertsPerToken();
+        // Summed in ascending expert index, not gate order: the order then depends only on which
+        // experts were chosen, the same however tokens are grouped.
+        sortChosen(s.chosen, s.weights, k);
+        int slots = sharedExperts == null ? k : k + 1;
+        for (int j = 0; j < slots; j++) {
+            Mlp mlp = j < k ? experts[s.chosen[j]] : sharedExperts;
+            s.job(2 * j, mlp.gateProj(), x, xOffset, s.gates[j]);
+            s.job(2 * j + 1, mlp.upProj(), x, xOffset, s.ups[j]);
         }
-        if (sharedExperts != null) {
-            sharedExperts.forward(x, xOffset, out, outOffset, 1f, true, s.gate, s.up, s.down, s.workers);
+        s.runJobs(2 * slots);
+        for (int j = 0; j < slots; j++) {
+            Mlp mlp = j < k ? experts[s.chosen[j]] : sharedExperts;
+            Kernels.siluMul(s.gates[j], 0, s.ups[j], 0, mlp.intermediateSize());
+            s.job(j, mlp.downProj(), s.gates[j], 0, s.downs[j]);
+        }
+        s.runJobs(slots);
+        int hidden = gate.cols();
+        for (int j = 0; j < slots; j++) {
+            float scale = j < k ? s.weights[j] : 1f;
+            float[] down = s.downs[j];
+            for (int i = 0; i < hidden; i++) {
+                out[outOffset + i] = j == 0 ? scale * down[i] : out[outOffset + i] + scale * down[i];
+            }
         }
     }
 

@@ -1,18 +1,24 @@
 package io.streamseek.gpu.moe;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.backend.cpu.Linear;
 
-/** Reusable buffers of the MLP and MoE forward of one worker. */
+/** Reusable buffers of the MLP and MoE forward of one worker: a token allocates nothing. */
 public final class MoeScratch {
 
-    final float[] gate;
-    final float[] up;
-    final float[] down;
-    final float[] logits;
-    final int[] chosen;
-    final float[] weights;
+    final float[][] gates;   // [experts per token + shared, intermediate]
+    final float[][] ups;     // [experts per token + shared, intermediate]
+    final float[][] downs;   // [experts per token + shared, hidden]
+    final float[] logits;    // [n_routed_experts]
+    final int[] chosen;      // [num_experts_per_tok]
+    final float[] weights;   // [num_experts_per_tok]
     final Router router;
     final CpuWorkers workers;
+    private final Linear[] jobWeights;
+    private final float[][] jobInputs;
+    private final int[] jobInputOffsets;
+    private final float[][] jobOutputs;
+    private final int[] jobOutputOffsets;
 
     /**
      * @param maxIntermediate the widest MLP ({@code intermediate_size}, or the shared experts' width)
@@ -22,26 +28,32 @@ public final class MoeScratch {
      * @param workers the cores matrix products run on
      */
     public MoeScratch(int maxIntermediate, int hidden, int maxExperts, int maxExpertsPerToken, CpuWorkers workers) {
-        this.workers = workers;
-        this.gate = new float[maxIntermediate];
-        this.up = new float[maxIntermediate];
-        this.down = new float[hidden];
+        int slots = Math.max(1, maxExpertsPerToken) + 1;
+        this.gates = new float[slots][maxIntermediate];
+        this.ups = new float[slots][maxIntermediate];
+        this.downs = new float[slots][hidden];
         this.logits = new float[Math.max(1, maxExperts)];
         this.chosen = new int[Math.max(1, maxExpertsPerToken)];
         this.weights = new float[Math.max(1, maxExpertsPerToken)];
         this.router = new Router(Math.max(1, maxExperts), Math.max(1, maxExperts));
+        this.workers = workers;
+        this.jobWeights = new Linear[2 * slots];
+        this.jobInputs = new float[2 * slots][];
+        this.jobInputOffsets = new int[2 * slots];
+        this.jobOutputs = new float[2 * slots][];
+        this.jobOutputOffsets = new int[2 * slots];
     }
 
-    public float[] gateScratch() {
-        return gate;
+    void job(int index, Linear weight, float[] input, int inputOffset, float[] output) {
+        jobWeights[index] = weight;
+        jobInputs[index] = input;
+        jobInputOffsets[index] = inputOffset;
+        jobOutputs[index] = output;
+        jobOutputOffsets[index] = 0;
     }
 
-    public float[] upScratch() {
-        return up;
-    }
-
-    public float[] downScratch() {
-        return down;
+    void runJobs(int count) {
+        workers.matvecs(count, jobWeights, jobInputs, jobInputOffsets, jobOutputs, jobOutputOffsets);
     }
 
     public CpuWorkers workers() {

@@ -24,13 +24,14 @@ public final class CpuWorkers implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    // The current job, published to the workers by the volatile write of epoch.
-    private Linear weight;
-    private float[] x;
-    private int xOffset;
-    private float[] out;
-    private int outOffset;
-    private int rows;
+    // The current job, published to the workers by the volatile write of epoch: {@code count}
+    // products, each split by rows over every slice.
+    private int count;
+    private Linear[] weights = new Linear[1];
+    private float[][] inputs = new float[1][];
+    private int[] inputOffsets = new int[1];
+    private float[][] outputs = new float[1][];
+    private int[] outputOffsets = new int[1];
 
     public CpuWorkers(int threads) {
         if (threads < 1) {
@@ -62,12 +63,47 @@ public final class CpuWorkers implements AutoCloseable {
             w.matvec(x, xOffset, out, outOffset, 0, n);
             return;
         }
-        this.weight = w;
-        this.x = x;
-        this.xOffset = xOffset;
-        this.out = out;
-        this.outOffset = outOffset;
-        this.rows = n;
+        weights[0] = w;
+        inputs[0] = x;
+        inputOffsets[0] = xOffset;
+        outputs[0] = out;
+        outputOffsets[0] = outOffset;
+        dispatch(1);
+    }
+
+    /**
+     * {@code count} independent products at once — e.g. the gate and up projections of every expert
+     * a token chose — in one dispatch: every core takes its share of the rows of each, so small
+     * matrices cost one wake-up in total instead of one each.
+     */
+    public void matvecs(int count, Linear[] w, float[][] x, int[] xOffsets, float[][] out, int[] outOffsets) {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            total += (long) w[i].rows() * w[i].cols();
+        }
+        if (workers.length == 0 || total < MIN_PARALLEL_WEIGHTS) {
+            for (int i = 0; i < count; i++) {
+                w[i].matvec(x[i], xOffsets[i], out[i], outOffsets[i], 0, w[i].rows());
+            }
+            return;
+        }
+        if (weights.length < count) {
+            weights = new Linear[count];
+            inputs = new float[count][];
+            inputOffsets = new int[count];
+            outputs = new float[count][];
+            outputOffsets = new int[count];
+        }
+        System.arraycopy(w, 0, weights, 0, count);
+        System.arraycopy(x, 0, inputs, 0, count);
+        System.arraycopy(xOffsets, 0, inputOffsets, 0, count);
+        System.arraycopy(out, 0, outputs, 0, count);
+        System.arraycopy(outOffsets, 0, outputOffsets, 0, count);
+        dispatch(count);
+    }
+
+    private void dispatch(int jobs) {
+        this.count = jobs;
         failure = null;
         pending.set(workers.length);
         epoch++;
@@ -97,9 +133,12 @@ public final class CpuWorkers implements AutoCloseable {
     }
 
     private void runSlice(int slice) {
-        int start = (int) ((long) rows * slice / slices);
-        int end = (int) ((long) rows * (slice + 1) / slices);
-        weight.matvec(x, xOffset, out, outOffset, start, end);
+        for (int i = 0; i < count; i++) {
+            int rows = weights[i].rows();
+            int start = (int) ((long) rows * slice / slices);
+            int end = (int) ((long) rows * (slice + 1) / slices);
+            weights[i].matvec(inputs[i], inputOffsets[i], outputs[i], outputOffsets[i], start, end);
+        }
     }
 
     private void work(int slice) {
