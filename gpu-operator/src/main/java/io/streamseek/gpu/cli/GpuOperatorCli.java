@@ -24,6 +24,7 @@ public final class GpuOperatorCli {
             return switch (args[0]) {
                 case "make-model" -> MakeModelCommand.run(args, out, err);
                 case "infer" -> InferCommand.run(args, out, err);
+                case "tokenize" -> TokenizeCommand.run(args, out, err);
                 case "bench-engine" -> BenchEngineCommand.run(args, out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");

@@ -6,6 +6,7 @@ import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.runner.Generator;
 import io.streamseek.gpu.sampling.SamplingParams;
+import io.streamseek.gpu.tokenizer.Tokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,13 +49,19 @@ final class InferCommand {
             throw new Args.UsageException("infer: give exactly one of --prompt and --prompt-ids");
         }
         Path dir = Path.of(a.required("--model"));
-        if (a.has("--prompt")) {
-            String reason = Files.isRegularFile(dir.resolve("tokenizer.json"))
-                    ? "text prompts need the tokenizer, which this build does not have yet"
-                    : dir + " has no tokenizer.json";
-            throw new Args.UsageException("infer: " + reason + "; pass token ids with --prompt-ids");
+        Tokenizer tokenizer = null;
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            tokenizer = Tokenizer.load(dir);
+        } else if (a.has("--prompt")) {
+            throw new Args.UsageException("infer: " + dir + " has no tokenizer.json; pass token ids with --prompt-ids");
         }
-        int[] prompt = parseIds(a.required("--prompt-ids"));
+        try (Tokenizer closing = tokenizer) {
+            int[] prompt = a.has("--prompt") ? tokenizer.encode(a.required("--prompt"), true) : parseIds(a.required("--prompt-ids"));
+            return generate(a, dir, prompt, tokenizer, out);
+        }
+    }
+
+    private static int generate(Args a, Path dir, int[] prompt, Tokenizer tokenizer, PrintStream out) throws Exception {
         SamplingParams params;
         try {
             params = new SamplingParams((float) a.getDouble("--temperature", 0), (float) a.getDouble("--top-p", 1),
@@ -82,10 +89,16 @@ final class InferCommand {
                 ObjectNode json = new ObjectMapper().createObjectNode();
                 json.putPOJO("prompt_ids", prompt);
                 json.putPOJO("generated_ids", result.tokens());
+                if (tokenizer != null) {
+                    json.put("text", tokenizer.decode(result.tokens(), true));
+                }
                 json.put("finish_reason", finish);
                 out.println(new ObjectMapper().writeValueAsString(json));
             } else {
                 out.println("generated ids: " + Arrays.toString(result.tokens()));
+                if (tokenizer != null) {
+                    out.println("text: " + tokenizer.decode(result.tokens(), true));
+                }
                 out.printf("finish reason: %s; prefill %.1f ms, decode %.1f ms (%.1f tokens/s)%n", finish,
                         result.prefillNanos() / 1e6, result.decodeNanos() / 1e6,
                         result.tokens().length > 1 ? (result.tokens().length - 1) / (result.decodeNanos() / 1e9) : 0.0);

@@ -3,6 +3,7 @@ package io.streamseek.gpu.cli;
 import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.loader.DType;
 import io.streamseek.gpu.loader.RandomCheckpoint;
+import io.streamseek.gpu.tokenizer.TokenizerFiles;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,7 +18,8 @@ final class MakeModelCommand {
 
     static final String USAGE = String.join("\n",
             "usage: ./streamseek make-model --preset {tiny,tiny-v2,small,bench} --out DIR [--seed N] [--dtype f32|bf16] [--fp8]",
-            "  Writes a randomly initialised DeepSeek-architecture checkpoint (config.json, model.safetensors)",
+            "  Writes a randomly initialised DeepSeek-architecture checkpoint (config.json, model.safetensors,",
+            "  tokenizer.json, tokenizer_config.json)",
             "  for tests, the demo and benchmarks. Same preset, seed and dtype give identical files.",
             "  --seed   random seed (default 42)",
             "  --dtype  storage dtype of the weights (default f32)",
@@ -48,6 +50,8 @@ final class MakeModelCommand {
         out.printf("make-model: %s preset, %s%s, seed %d -> %s%n", preset.cliName(), a.get("--dtype", "f32"),
                 a.has("--fp8") ? " + fp8" : "", a.getLong("--seed", 42), dir);
         RandomCheckpoint.write(preset.config(), dir, a.getLong("--seed", 42), dtype, a.has("--fp8"), out);
+        TokenizerFiles.write(dir, preset.config().vocabSize(), preset.config().maxPositionEmbeddings());
+        out.println("  wrote tokenizer.json and tokenizer_config.json (byte-level BPE, " + preset.config().vocabSize() + " ids)");
         out.printf("make-model: done in %.1f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
     }

@@ -46,6 +46,17 @@ class GpuOperatorCliTest {
         Result again = run("infer", "--model", model.toString(), "--prompt-ids", "4,8", "--max-tokens", "6",
                 "--temperature", "0.8", "--top-p", "0.9", "--top-k", "50", "--seed", "1", "--json");
         assertThat(sampled.out).isEqualTo(again.out);
+
+        Result text = run("infer", "--model", model.toString(), "--prompt", "Hello, StreamSeek!", "--max-tokens", "4", "--json");
+        JsonNode answer = new ObjectMapper().readTree(text.out);
+        assertThat(answer.get("prompt_ids").get(0).asInt()).as("BOS first").isZero();
+        assertThat(answer.has("text")).isTrue();
+
+        Path in = dir.resolve("strings.json");
+        Files.writeString(in, "[\"Hello, world!\", \"東京\"]");
+        Path out = dir.resolve("ids.json");
+        assertThat(run("tokenize", "--model", model.toString(), "--in", in.toString(), "--out", out.toString(), "--add-special-tokens").status).isZero();
+        assertThat(Files.readString(out)).isEqualTo("[[0,77,106,113,297,49,284,279,113,105,38],[0,235,162,182,233,191,177]]");
     }
 
     @Test
@@ -59,6 +70,8 @@ class GpuOperatorCliTest {
         assertThat(typo.err).startsWith("infer: unknown option '--prompt-idz'");
         Result text = run("infer", "--model", dir.toString(), "--prompt", "hello");
         assertThat(text.err).startsWith("infer: " + dir + " has no tokenizer.json; pass token ids with --prompt-ids");
+        Result noTokenizer = run("tokenize", "--model", dir.toString(), "--in", "x.json", "--out", "y.json");
+        assertThat(noTokenizer.status).isEqualTo(2);
         Result notAModel = run("infer", "--model", dir.resolve("nothing").toString(), "--prompt-ids", "1");
         assertThat(notAModel.status).isEqualTo(1);
         assertThat(notAModel.err).contains("is not a directory; --model expects a Hugging Face checkpoint directory");

@@ -1,0 +1,122 @@
+package io.streamseek.gpu.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A checkpoint's tokenizer: its {@code tokenizer.json} run by Hugging Face's own tokenizers (Rust,
+ * through DJL), with no truncation or padding, and BOS/EOS added as {@code tokenizer_config.json}'s
+ * {@code add_bos_token}/{@code add_eos_token} say — what transformers' fast Llama/DeepSeek tokenizers
+ * do, whatever the {@code tokenizer.json} post-processor adds or not.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final JsonNode config;
+    private final int bosId;
+    private final int eosId;
+    private final boolean addBos;
+    private final boolean addEos;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer, JsonNode config, int bosId, int eosId) {
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.bosId = bosId;
+        this.eosId = eosId;
+        this.addBos = config.path("add_bos_token").asBoolean(false);
+        this.addEos = config.path("add_eos_token").asBoolean(false);
+    }
+
+    /** Loads {@code dir/tokenizer.json} and {@code dir/tokenizer_config.json}; needs no weights. */
+    public static Tokenizer load(Path dir) throws IOException {
+        Path json = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(json)) {
+            throw new IllegalArgumentException(dir + " has no tokenizer.json");
+        }
+        Path configFile = dir.resolve("tokenizer_config.json");
+        JsonNode config = Files.isRegularFile(configFile) ? JSON.readTree(configFile.toFile()) : JSON.createObjectNode();
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json,
+                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false", "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
+        int bos = idOf(tokenizer, tokenText(config.get("bos_token")));
+        int eos = idOf(tokenizer, tokenText(config.get("eos_token")));
+        return new Tokenizer(tokenizer, config, bos, eos);
+    }
+
+    /** Token ids of {@code text}; with {@code addSpecialTokens}, BOS/EOS as the tokenizer config says. */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = tokenizer.encode(text, false, false).getIds();
+        boolean bos = addSpecialTokens && addBos && bosId >= 0;
+        boolean eos = addSpecialTokens && addEos && eosId >= 0;
+        int[] out = new int[ids.length + (bos ? 1 : 0) + (eos ? 1 : 0)];
+        int i = 0;
+        if (bos) {
+            out[i++] = bosId;
+        }
+        for (long id : ids) {
+            out[i++] = (int) id;
+        }
+        if (eos) {
+            out[i] = eosId;
+        }
+        return out;
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        return tokenizer.decode(longs, skipSpecialTokens);
+    }
+
+    public int bosId() {
+        return bosId;
+    }
+
+    public int eosId() {
+        return eosId;
+    }
+
+    /** The checkpoint's Jinja chat template, or null when it has none. */
+    public String chatTemplate() {
+        JsonNode template = config.get("chat_template");
+        return template == null || !template.isTextual() ? null : template.asText();
+    }
+
+    public String bosToken() {
+        return tokenText(config.get("bos_token"));
+    }
+
+    public String eosToken() {
+        return tokenText(config.get("eos_token"));
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    /** A token in tokenizer_config.json is a string or an {@code {"content": ...}} object. */
+    private static String tokenText(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        return node.isTextual() ? node.asText() : node.path("content").asText(null);
+    }
+
+    private static int idOf(HuggingFaceTokenizer tokenizer, String token) {
+        if (token == null) {
+            return -1;
+        }
+        long[] ids = tokenizer.encode(token, false, false).getIds();
+        return ids.length == 1 ? (int) ids[0] : -1;
+    }
+}
