@@ -5,6 +5,8 @@ import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.runner.Generator;
+import io.streamseek.gpu.runner.StopCondition;
+import io.streamseek.gpu.runner.StopStrings;
 import io.streamseek.gpu.sampling.SamplingParams;
 import io.streamseek.gpu.tokenizer.Tokenizer;
 
@@ -15,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,6 +34,7 @@ final class InferCommand {
             "  --top-p P          nucleus sampling, in (0, 1] (default 1: off)",
             "  --top-k K          keep the K most likely tokens (default 0: off)",
             "  --seed S           sampler seed (default 0)",
+            "  --stop S           end generation when the text contains S (needs the tokenizer; S is cut from the text)",
             "  --logits-out F     write the prompt's logits [prompt_length, vocab_size] as float32 .npy",
             "  --json             print one JSON line {prompt_ids, generated_ids, text, finish_reason}");
 
@@ -39,7 +43,7 @@ final class InferCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse("infer", args, 1,
-                Set.of("--model", "--prompt", "--prompt-ids", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--logits-out"),
+                Set.of("--model", "--prompt", "--prompt-ids", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--logits-out", "--stop"),
                 Set.of("--json", "--help"));
         if (a.has("--help")) {
             out.println(USAGE);
@@ -80,24 +84,40 @@ final class InferCommand {
             }
             float[] promptLogits = a.has("--logits-out") ? new float[prompt.length * vocab] : null;
             int[] stop = checkpoint.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
-            Generator.Result result = new Generator(model, workers).generate(prompt, maxTokens, params, stop, promptLogits);
+            StopStrings stopStrings = null;
+            if (a.has("--stop")) {
+                if (tokenizer == null) {
+                    throw new Args.UsageException("infer: --stop needs the checkpoint's tokenizer.json to read the text");
+                }
+                stopStrings = new StopStrings(List.of(a.required("--stop")), ids -> tokenizer.decode(ids, true));
+            }
+            Generator.Result result = new Generator(model, workers).generate(prompt, maxTokens, params, stop,
+                    stopStrings == null ? StopCondition.NONE : stopStrings, promptLogits);
             if (promptLogits != null) {
                 NpyWriter.writeFloat32(Path.of(a.required("--logits-out")), promptLogits, prompt.length, vocab);
             }
-            String finish = result.finishReason() == Generator.FinishReason.STOP ? "stop" : "length";
+            String finish = switch (result.finishReason()) {
+                case STOP -> "stop";
+                case STOP_STRING -> "stop_string";
+                case LENGTH -> "length";
+            };
+            String text = tokenizer == null ? null : tokenizer.decode(result.tokens(), true);
+            if (text != null && stopStrings != null) {
+                text = stopStrings.cut(text);
+            }
             if (a.has("--json")) {
                 ObjectNode json = new ObjectMapper().createObjectNode();
                 json.putPOJO("prompt_ids", prompt);
                 json.putPOJO("generated_ids", result.tokens());
-                if (tokenizer != null) {
-                    json.put("text", tokenizer.decode(result.tokens(), true));
+                if (text != null) {
+                    json.put("text", text);
                 }
                 json.put("finish_reason", finish);
                 out.println(new ObjectMapper().writeValueAsString(json));
             } else {
                 out.println("generated ids: " + Arrays.toString(result.tokens()));
-                if (tokenizer != null) {
-                    out.println("text: " + tokenizer.decode(result.tokens(), true));
+                if (text != null) {
+                    out.println("text: " + text);
                 }
                 out.printf("finish reason: %s; prefill %.1f ms, decode %.1f ms (%.1f tokens/s)%n", finish,
                         result.prefillNanos() / 1e6, result.decodeNanos() / 1e6,

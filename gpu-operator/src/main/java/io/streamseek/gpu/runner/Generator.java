@@ -18,7 +18,7 @@ import java.util.Arrays;
 public final class Generator {
 
     /** Why generation ended. */
-    public enum FinishReason { STOP, LENGTH }
+    public enum FinishReason { STOP, STOP_STRING, LENGTH }
 
     /** The outcome of one generation. */
     public record Result(int[] tokens, FinishReason finishReason, long prefillNanos, long decodeNanos) {
@@ -37,6 +37,13 @@ public final class Generator {
      * @param promptLogits when not null, receives {@code [prompt.length, vocab]} logits of the prefill pass
      */
     public Result generate(int[] prompt, int maxTokens, SamplingParams params, int[] stopTokens, float[] promptLogits) {
+        return generate(prompt, maxTokens, params, stopTokens, StopCondition.NONE, promptLogits);
+    }
+
+    /**
+     * @param stop checked after every token that is not a stop token; {@link StopCondition#NONE} for none
+     */
+    public Result generate(int[] prompt, int maxTokens, SamplingParams params, int[] stopTokens, StopCondition stop, float[] promptLogits) {
         int context = model.spec().maxPositions();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: at least one token is needed");
@@ -70,6 +77,10 @@ public final class Generator {
             generated[count++] = token;
             if (contains(stopTokens, token)) {
                 reason = FinishReason.STOP;
+                break;
+            }
+            if (stop.shouldStop(generated, count)) {
+                reason = FinishReason.STOP_STRING;
                 break;
             }
             if (count == generated.length) {
