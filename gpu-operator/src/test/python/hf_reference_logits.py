@@ -20,7 +20,8 @@ from transformers import AutoConfig, AutoModelForCausalLM
 
 
 def dequantized_fp8_model(path, config):
-    """DeepSeek-V3's weight_dequant in f32: each FP8 weight times the scale of its 128x128 block.
+    """DeepSeek-V3's weight_dequant: each FP8 weight times the scale of its 128x128 block, stored in
+    bf16 (the official code's default dtype), then compared in f32 arithmetic like every checkpoint.
 
     The dequantised checkpoint is written to a temporary directory and loaded from there, so that
     transformers applies its own checkpoint conversions (e.g. fusing experts) as for any other.
@@ -34,7 +35,7 @@ def dequantized_fp8_model(path, config):
             scale = state[name + "_scale_inv"]
             rows, cols = tensor.shape
             blocks = scale.repeat_interleave(128, 0)[:rows].repeat_interleave(128, 1)[:, :cols]
-            weights[name] = tensor.to(torch.float32) * blocks
+            weights[name] = (tensor.to(torch.float32) * blocks).to(torch.bfloat16).to(torch.float32)
         else:
             weights[name] = tensor.to(torch.float32)
     with open(f"{path}/config.json") as f:

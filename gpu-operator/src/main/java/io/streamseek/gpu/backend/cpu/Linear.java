@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * A linear layer's weight {@code [rows = out_features, cols = in_features]} in its storage format,
  * read in place (memory-mapped) and widened to f32 inside the dot product. FP8 E4M3 weights carry
  * DeepSeek-V3's {@code weight_scale_inv} {@code [ceil(rows/128), ceil(cols/128)]}: each 128×128 block
- * is multiplied by its scale, exactly as the official {@code weight_dequant} does.
+ * is multiplied by its scale and rounded to bf16, exactly as the official {@code weight_dequant} does.
  */
 public final class Linear {
 
@@ -111,7 +111,7 @@ public final class Linear {
         for (int block = 0; block < scaleCols; block++) {
             int start = block * SCALE_BLOCK;
             int n = Math.min(SCALE_BLOCK, cols - start);
-            sum += scales[scaleRow + block] * VectorDot.e4m3(data, rowOffset + start, x, xOffset + start, n);
+            sum += VectorDot.e4m3(data, rowOffset + start, x, xOffset + start, n, scales[scaleRow + block]);
         }
         return sum;
     }
@@ -130,7 +130,7 @@ public final class Linear {
             case F32 -> data.getFloat((int) (4 * index));
             case BF16 -> ScalarDot.bf16ToFloat(data.getShort((int) (2 * index)));
             case F16 -> ScalarDot.f16ToFloat(data.getShort((int) (2 * index)));
-            case E4M3 -> ScalarDot.e4m3ToFloat(data.get((int) index)) * scales[row / SCALE_BLOCK * scaleCols + col / SCALE_BLOCK];
+            case E4M3 -> ScalarDot.dequantE4m3(data.get((int) index), scales[row / SCALE_BLOCK * scaleCols + col / SCALE_BLOCK]);
         };
     }
 }

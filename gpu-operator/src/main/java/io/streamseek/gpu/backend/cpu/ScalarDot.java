@@ -40,13 +40,28 @@ public final class ScalarDot {
         return sum;
     }
 
-    /** FP8 E4M3 codes times x, without the block scale (the caller applies it per 128-column block). */
-    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+    /**
+     * FP8 E4M3 codes of one 128-column block times x, each weight dequantised as DeepSeek-V3's
+     * {@code weight_dequant} does: {@code bf16(code × scale)} (the official code stores the product in
+     * its default dtype, bf16).
+     */
+    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n, float scale) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += e4m3ToFloat(w.get(offset + i)) * x[xOffset + i];
+            sum += dequantE4m3(w.get(offset + i), scale) * x[xOffset + i];
         }
         return sum;
+    }
+
+    /** One FP8 weight dequantised with its block scale: {@code bf16(e4m3 × scale)} as an f32. */
+    public static float dequantE4m3(byte code, float scale) {
+        return roundToBf16(e4m3ToFloat(code) * scale);
+    }
+
+    /** Rounds an f32 to the nearest bf16 (ties to even), returned as f32. */
+    public static float roundToBf16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        return Float.intBitsToFloat((bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000);
     }
 
     public static float bf16ToFloat(short bits) {

@@ -62,20 +62,28 @@ public final class VectorDot {
         return sum;
     }
 
-    /** FP8 E4M3 codes times x, without the block scale; see {@link ScalarDot#e4m3ToFloat}. */
-    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+    /** FP8 E4M3 codes of one block times x, dequantised as {@link ScalarDot#e4m3} does: {@code bf16(code × scale)}. */
+    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n, float scale) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
+        FloatVector s = FloatVector.broadcast(F, scale);
         int i = 0;
         for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
-            acc0 = widenE4m3(w, offset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
-            acc1 = widenE4m3(w, offset + i + L).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+            acc0 = roundToBf16(widenE4m3(w, offset + i).mul(s)).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = roundToBf16(widenE4m3(w, offset + i + L).mul(s)).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            sum += ScalarDot.e4m3ToFloat(w.get(offset + i)) * x[xOffset + i];
+            sum += ScalarDot.dequantE4m3(w.get(offset + i), scale) * x[xOffset + i];
         }
         return sum;
+    }
+
+    /** Round-to-nearest-even to bf16 with integer lanes: add 0x7fff plus the lowest kept bit, clear the rest. */
+    private static FloatVector roundToBf16(FloatVector v) {
+        IntVector bits = v.reinterpretAsInts();
+        IntVector lowestKept = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+        return bits.add(lowestKept).add(0x7fff).and(0xffff0000).reinterpretAsFloats();
     }
 
     private static FloatVector widenBf16(ByteBuffer w, int byteOffset) {

@@ -50,7 +50,7 @@ class VectorDotTest {
                 w.put(5 + i, (byte) ((code & 0x7f) == 0x7f ? 0x7e : code));
             }
             float[] x = activations(random, n);
-            assertClose(VectorDot.e4m3(w, 5, x, 0, n), ScalarDot.e4m3(w, 5, x, 0, n), n);
+            assertClose(VectorDot.e4m3(w, 5, x, 0, n, 0.0137f), ScalarDot.e4m3(w, 5, x, 0, n, 0.0137f), n);
         }
         // Each code alone, through the vector path (a one-hot activation picks it out exactly).
         int n = 2 * VectorDot.F.length();
@@ -62,7 +62,9 @@ class VectorDotTest {
             w.put(3, (byte) code);
             float[] x = new float[n];
             x[3] = 1f;
-            assertThat(VectorDot.e4m3(w, 0, x, 0, n)).as("code 0x%02x", code).isEqualTo(ScalarDot.e4m3ToFloat((byte) code));
+            assertThat(VectorDot.e4m3(w, 0, x, 0, n, 1f)).as("code 0x%02x", code).isEqualTo(ScalarDot.e4m3ToFloat((byte) code));
+            assertThat(VectorDot.e4m3(w, 0, x, 0, n, 0.0137f)).as("code 0x%02x scaled", code)
+                    .isEqualTo(ScalarDot.dequantE4m3((byte) code, 0.0137f));
         }
     }
 
@@ -75,6 +77,14 @@ class VectorDotTest {
         assertThat(ScalarDot.e4m3ToFloat((byte) 0x01)).isEqualTo(0x1p-9f);
         assertThat(ScalarDot.e4m3ToFloat((byte) 0x08)).isEqualTo(0x1p-6f);
         assertThat(ScalarDot.e4m3ToFloat((byte) 0x7f)).isNaN();
+    }
+
+    @Test
+    void bf16RoundingIsToNearestEven() {
+        assertThat(ScalarDot.roundToBf16(1f + 0x1p-8f)).isEqualTo(1f);           // tie, keeps the even mantissa
+        assertThat(ScalarDot.roundToBf16(1f + 3 * 0x1p-8f)).isEqualTo(1f + 0x1p-6f); // tie, rounds up to even
+        assertThat(ScalarDot.roundToBf16(1f + 0x1p-8f + 0x1p-12f)).isEqualTo(1f + 0x1p-7f);
+        assertThat(ScalarDot.dequantE4m3((byte) 0x38, 0.1f)).isEqualTo(ScalarDot.roundToBf16(0.1f));
     }
 
     @Test
