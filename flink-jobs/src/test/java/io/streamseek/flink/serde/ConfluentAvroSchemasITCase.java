@@ -8,6 +8,7 @@ import io.streamseek.schemas.registry.RegistryClientConfig;
 import io.streamseek.schemas.serde.ConfluentAvroDeserializer;
 import io.streamseek.schemas.testutils.LocalKafkaStack;
 import io.streamseek.schemas.testutils.SampleRecords;
+import io.streamseek.schemas.testutils.TopicReader;
 import io.streamseek.schemas.topics.Topic;
 import io.streamseek.schemas.wire.ConfluentAvroCodec;
 import io.streamseek.schemas.wire.ConfluentWireFormat;
@@ -27,15 +28,10 @@ import org.apache.flink.types.Either;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,8 +42,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -119,14 +113,14 @@ class ConfluentAvroSchemasITCase {
                         DeadLetter::getRequestId, registry, true), "dead-letters"));
         env.execute("serde-itcase");
 
-        List<ConsumerRecord<String, PromptRequest>> echoed = readCommitted(ECHO, 3,
-                new ConfluentAvroDeserializer<>(PromptRequest.class, stack.registryClient()));
+        List<ConsumerRecord<String, PromptRequest>> echoed = TopicReader.readCommitted(stack.bootstrapServers(), ECHO, 3,
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(PromptRequest.class, stack.registryClient()));
         assertThat(echoed).extracting(ConsumerRecord::key).containsExactly("req-0", "req-2", "req-4");
         assertThat(echoed).extracting(ConsumerRecord::value).containsExactly(
                 SampleRecords.textPrompt("req-0"), SampleRecords.chatPrompt("req-2"), SampleRecords.textPrompt("req-4"));
 
-        List<ConsumerRecord<String, DeadLetter>> dead = readCommitted(Topic.DEAD_LETTERS.topicName(), 3,
-                new ConfluentAvroDeserializer<>(DeadLetter.class, stack.registryClient()));
+        List<ConsumerRecord<String, DeadLetter>> dead = TopicReader.readCommitted(stack.bootstrapServers(), Topic.DEAD_LETTERS.topicName(), 3,
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(DeadLetter.class, stack.registryClient()));
         assertThat(dead).extracting(r -> r.value().getErrorCode())
                 .containsExactly(ErrorCode.BAD_MAGIC_BYTE, ErrorCode.TRUNCATED_PAYLOAD, ErrorCode.UNKNOWN_SCHEMA_ID);
         assertThat(dead).extracting(r -> r.value().getSourceOffset()).containsExactly(1L, 3L, 5L);
@@ -160,21 +154,5 @@ class ConfluentAvroSchemasITCase {
         byte[] bytes = new byte[copy.remaining()];
         copy.get(bytes);
         return bytes;
-    }
-
-    private static <V> List<ConsumerRecord<String, V>> readCommitted(String topic, int expected, Deserializer<V> values) {
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), values)) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            List<ConsumerRecord<String, V>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline && (records.size() < expected || consumer.position(partition) < consumer.endOffsets(List.of(partition)).get(partition))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
     }
 }

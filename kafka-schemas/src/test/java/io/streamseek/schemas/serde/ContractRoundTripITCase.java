@@ -2,6 +2,7 @@ package io.streamseek.schemas.serde;
 
 import io.streamseek.schemas.testutils.LocalKafkaStack;
 import io.streamseek.schemas.testutils.SampleRecords;
+import io.streamseek.schemas.testutils.TopicReader;
 import io.streamseek.schemas.topics.Topic;
 import io.streamseek.schemas.topics.TopicProvisioner;
 import io.streamseek.schemas.wire.ConfluentWireFormat;
@@ -11,13 +12,10 @@ import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schema
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.CachedSchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,8 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -71,32 +67,16 @@ class ContractRoundTripITCase {
             }
         }
 
-        List<ConsumerRecord<String, T>> read = readAll(name, records.size(),
-                new ConfluentAvroDeserializer<>(type, stack.registryClient()));
+        List<ConsumerRecord<String, T>> read = TopicReader.readCommitted(stack.bootstrapServers(), name, records.size(),
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(type, stack.registryClient()));
         assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(records);
 
-        List<ConsumerRecord<String, byte[]>> raw = readAll(name, records.size(), new ByteArrayDeserializer());
+        List<ConsumerRecord<String, byte[]>> raw = TopicReader.readCommitted(stack.bootstrapServers(), name, records.size(),
+                new StringDeserializer(), new ByteArrayDeserializer());
         int id = ConfluentWireFormat.schemaId(raw.get(0).value());
         CachedSchemaRegistryClient confluent = new CachedSchemaRegistryClient(stack.registryUrl(), 10);
         assertThat(confluent.getLatestSchemaMetadata(topic.valueSubject()).getId()).isEqualTo(id);
         assertThat(confluent.getSchemaById(id).canonicalString())
                 .isEqualTo(new AvroSchema(topic.valueSchema().toString()).canonicalString());
-    }
-
-    private static <V> List<ConsumerRecord<String, V>> readAll(String topic, int expected,
-                                                               org.apache.kafka.common.serialization.Deserializer<V> values) {
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), values)) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            List<ConsumerRecord<String, V>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
     }
 }

@@ -6,18 +6,16 @@ import io.streamseek.schemas.PromptRequest;
 import io.streamseek.schemas.serde.ConfluentAvroDeserializer;
 import io.streamseek.schemas.testutils.LocalKafkaStack;
 import io.streamseek.schemas.testutils.SampleRecords;
+import io.streamseek.schemas.testutils.TopicReader;
 import io.streamseek.schemas.topics.Topic;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -87,7 +85,8 @@ class DecoderRobustnessITCase {
         }
         ConfluentAvroDeserializer<PromptRequest> deserializer = new ConfluentAvroDeserializer<>(PromptRequest.class, stack.registryClient());
         List<String> outcomes = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : readAll(topic, sent.size())) {
+        for (ConsumerRecord<byte[], byte[]> record : TopicReader.readCommitted(stack.bootstrapServers(), topic, sent.size(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             try {
                 outcomes.add(deserializer.deserialize(topic, record.value()).getRequestId());
             } catch (WireFormatException e) {
@@ -165,20 +164,5 @@ class DecoderRobustnessITCase {
         payload[8] = (byte) 0x80;
         payload[9] = 0x08;
         return payload;
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
     }
 }
