@@ -29,6 +29,7 @@ public final class MlaAttention {
     private final RotaryEmbedding rope;
     private final int layer;
     private final float[] kvB; // kv_b_proj in f32 [heads × (nope + v), kv_lora_rank], read column-wise by the absorbed path
+    private final Linear kvBLinear; // the same values as a weight, for the naive path's expansion
 
     public MlaAttention(MlaSpec spec, MlaWeights weights, RotaryEmbedding rope, int layer) {
         this.spec = spec;
@@ -42,6 +43,7 @@ public final class MlaAttention {
                 kvB[r * b.cols() + c] = b.get(r, c);
             }
         }
+        this.kvBLinear = Linear.ofFloats(b.rows(), b.cols(), kvB);
     }
 
     /**
@@ -57,38 +59,38 @@ public final class MlaAttention {
         int ropeDim = spec.qkRopeHeadDim();
         int lora = spec.kvLoraRank();
         int hidden = spec.hiddenSize();
+        int latent = spec.latentWidth();
+        int qWidth = heads * qk;
         s.ensure(numTokens, startPos + numTokens);
         cache.extendTo(startPos + numTokens);
 
+        // Projections of all tokens at once: each weight row is read once per chunk.
+        if (weights.qAProj() != null) {
+            int qLora = spec.qLoraRank();
+            s.workers.matmul(weights.qAProj(), x, 0, hidden, s.qa, 0, qLora, numTokens);
+            for (int t = 0; t < numTokens; t++) {
+                Kernels.rmsNorm(s.qa, t * qLora, weights.qALayernorm(), spec.rmsNormEps(), s.qa, t * qLora, qLora);
+            }
+            s.workers.matmul(weights.qBProj(), s.qa, 0, qLora, s.q, 0, qWidth, numTokens);
+        } else {
+            s.workers.matmul(weights.qBProj(), x, 0, hidden, s.q, 0, qWidth, numTokens);
+        }
+        s.workers.matmul(weights.kvAProjWithMqa(), x, 0, hidden, s.kv, 0, latent, numTokens);
+
         for (int t = 0; t < numTokens; t++) {
             int position = startPos + t;
-            int xo = t * hidden;
-            // Query: [heads, nope + rope], rope part rotated.
-            // Both down-projections of x in one parallel dispatch: the latent row and the query's.
-            Linear first = weights.qAProj() != null ? weights.qAProj() : weights.qBProj();
-            s.pair[0] = first;
-            s.pair[1] = weights.kvAProjWithMqa();
-            s.pairInputs[0] = x;
-            s.pairInputs[1] = x;
-            s.pairInputOffsets[0] = xo;
-            s.pairInputOffsets[1] = xo;
-            s.pairOutputs[0] = weights.qAProj() != null ? s.qa : s.q;
-            s.pairOutputs[1] = s.kv;
-            s.pairOutputOffsets[0] = weights.qAProj() != null ? 0 : t * heads * qk;
-            s.workers.matvecs(2, s.pair, s.pairInputs, s.pairInputOffsets, s.pairOutputs, s.pairOutputOffsets);
-            if (weights.qAProj() != null) {
-                Kernels.rmsNorm(s.qa, 0, weights.qALayernorm(), spec.rmsNormEps(), s.qa, 0, spec.qLoraRank());
-                s.workers.matvec(weights.qBProj(), s.qa, 0, s.q, t * heads * qk);
-            }
-            rope.rotate(s.q, t * heads * qk + nope, qk, heads, position);
+            rope.rotate(s.q, t * qWidth + nope, qk, heads, position);
             // Latent row: normalised c_kv, then roped k_pe (one head shared by all).
             float[] row = cache.rowArray(layer, position);
             int ro = cache.rowOffset(layer, position);
-            Kernels.rmsNorm(s.kv, 0, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
-            System.arraycopy(s.kv, lora, row, ro + lora, ropeDim);
+            Kernels.rmsNorm(s.kv, t * latent, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
+            System.arraycopy(s.kv, t * latent + lora, row, ro + lora, ropeDim);
             rope.rotate(row, ro + lora, ropeDim, 1, position);
         }
 
+        if (path == Path.NAIVE) {
+            expandKeysAndValues(startPos + numTokens, cache, s);
+        }
         for (int t = 0; t < numTokens; t++) {
             int context = startPos + t + 1;
             if (path == Path.NAIVE) {
@@ -96,8 +98,18 @@ public final class MlaAttention {
             } else {
                 attendAbsorbed(t, context, cache, s);
             }
-            s.workers.matvec(weights.oProj(), s.attn, t * heads * spec.vHeadDim(), out, t * hidden);
         }
+        s.workers.matmul(weights.oProj(), s.attn, 0, heads * spec.vHeadDim(), out, 0, hidden, numTokens);
+    }
+
+    /** The naive path's keys and values: {@code kv_b_proj(c_kv)} for every cached position, once per chunk. */
+    private void expandKeysAndValues(int context, LatentCache cache, MlaScratch s) {
+        int lora = spec.kvLoraRank();
+        for (int pos = 0; pos < context; pos++) {
+            System.arraycopy(cache.rowArray(layer, pos), cache.rowOffset(layer, pos), s.latents, pos * lora, lora);
+        }
+        int expanded = spec.numHeads() * (spec.qkNopeHeadDim() + spec.vHeadDim());
+        s.workers.matmul(kvBLinear, s.latents, 0, lora, s.keysValues, 0, expanded, context);
     }
 
     private void attendNaive(int t, int context, LatentCache cache, MlaScratch s) {
@@ -108,32 +120,20 @@ public final class MlaAttention {
         int lora = spec.kvLoraRank();
         int v = spec.vHeadDim();
         int kvRow = nope + v;
+        int expanded = heads * kvRow;
         for (int h = 0; h < heads; h++) {
             int qo = t * heads * qk + h * qk;
             for (int pos = 0; pos < context; pos++) {
-                float[] row = cache.rowArray(layer, pos);
-                int ro = cache.rowOffset(layer, pos);
                 // k = [kv_b_proj(c_kv) key half of head h, k_pe]
-                float score = 0f;
-                for (int d = 0; d < nope; d++) {
-                    float k = Kernels.dot(kvB, (h * kvRow + d) * lora, row, ro, lora);
-                    score += s.q[qo + d] * k;
-                }
-                score += Kernels.dot(s.q, qo + nope, row, ro + lora, ropeDim);
+                float score = Kernels.dot(s.q, qo, s.keysValues, pos * expanded + h * kvRow, nope)
+                        + Kernels.dot(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora, ropeDim);
                 s.scores[pos] = score * spec.softmaxScale();
             }
             Kernels.softmax(s.scores, 0, context);
             int ao = t * heads * v + h * v;
-            for (int d = 0; d < v; d++) {
-                s.attn[ao + d] = 0f;
-            }
+            java.util.Arrays.fill(s.attn, ao, ao + v, 0f);
             for (int pos = 0; pos < context; pos++) {
-                float[] row = cache.rowArray(layer, pos);
-                int ro = cache.rowOffset(layer, pos);
-                for (int d = 0; d < v; d++) {
-                    float value = Kernels.dot(kvB, (h * kvRow + nope + d) * lora, row, ro, lora);
-                    s.attn[ao + d] += s.scores[pos] * value;
-                }
+                Kernels.axpy(s.scores[pos], s.keysValues, pos * expanded + h * kvRow + nope, s.attn, ao, v);
             }
         }
     }

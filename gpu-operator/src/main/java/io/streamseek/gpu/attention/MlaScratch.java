@@ -1,7 +1,6 @@
 package io.streamseek.gpu.attention;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
-import io.streamseek.gpu.backend.cpu.Linear;
 
 /**
  * Reusable buffers of {@link MlaAttention}, shared by all layers of one worker: after warm-up a
@@ -11,18 +10,15 @@ public final class MlaScratch {
 
     private final MlaSpec spec;
     final CpuWorkers workers;
-    float[] qa;      // [q_lora_rank]
-    float[] kv;      // [kv_lora_rank + qk_rope_head_dim]
+    float[] qa;      // [tokens, q_lora_rank]
+    float[] kv;      // [tokens, kv_lora_rank + qk_rope_head_dim]
+    float[] latents;    // [context, kv_lora_rank]: the naive path's copy of c_kv
+    float[] keysValues; // [context, heads × (qk_nope_head_dim + v_head_dim)]: the naive path's expansion
     float[] q;       // [tokens, heads × qk_head_dim]
     float[] attn;    // [tokens, heads × v_head_dim]
     float[] qAbs;    // [kv_lora_rank]
     float[] oLatent; // [kv_lora_rank]
     float[] scores;  // [context]
-    final Linear[] pair = new Linear[2];
-    final float[][] pairInputs = new float[2][];
-    final int[] pairInputOffsets = new int[2];
-    final float[][] pairOutputs = new float[2][];
-    final int[] pairOutputOffsets = new int[2];
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
         this.spec = spec;
@@ -34,6 +30,8 @@ public final class MlaScratch {
         this.q = new float[0];
         this.attn = new float[0];
         this.scores = new float[0];
+        this.latents = new float[0];
+        this.keysValues = new float[0];
     }
 
     void ensure(int tokens, int context) {
@@ -41,9 +39,14 @@ public final class MlaScratch {
         if (q.length < qSize) {
             q = new float[qSize];
             attn = new float[tokens * spec.numHeads() * spec.vHeadDim()];
+            qa = new float[tokens * Math.max(1, spec.qLoraRank())];
+            kv = new float[tokens * spec.latentWidth()];
         }
         if (scores.length < context) {
-            scores = new float[Math.max(context, 2 * scores.length)];
+            int grown = Math.max(context, 2 * scores.length);
+            scores = new float[grown];
+            latents = new float[grown * spec.kvLoraRank()];
+            keysValues = new float[grown * spec.numHeads() * (spec.qkNopeHeadDim() + spec.vHeadDim())];
         }
     }
 }

@@ -59,13 +59,20 @@ public final class DeepSeekModel {
             layer.attention().forward(s.normed, count, startPos, cache, s.branch, path, s.mla);
             addInto(s.hidden, s.branch, count * hidden);
             for (int t = 0; t < count; t++) {
-                int o = t * hidden;
-                Kernels.rmsNorm(s.hidden, o, layer.postAttentionLayernorm(), spec.rmsNormEps(), s.normed, o, hidden);
+                Kernels.rmsNorm(s.hidden, t * hidden, layer.postAttentionLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
+            }
+            // One token (decode) takes the path that dispatches all of its experts together; a
+            // chunk groups tokens by expert. Both give bitwise the same outputs.
+            if (count == 1) {
                 if (layer.isMoe()) {
-                    layer.moe().forward(s.normed, o, s.branch, o, s.moe);
+                    layer.moe().forward(s.normed, 0, s.branch, 0, s.moe);
                 } else {
-                    layer.denseMlp().forward(s.normed, o, s.branch, o, s.moe);
+                    layer.denseMlp().forward(s.normed, 0, s.branch, 0, s.moe);
                 }
+            } else if (layer.isMoe()) {
+                layer.moe().forwardBatch(s.normed, count, s.branch, s.moe);
+            } else {
+                layer.denseMlp().forwardBatch(s.normed, 0, count, s.branch, 0, s.moe);
             }
             addInto(s.hidden, s.branch, count * hidden);
         }

@@ -27,6 +27,23 @@ public record Mlp(Linear gateProj, Linear upProj, Linear downProj) {
         s.workers.matvec(downProj, s.gates[0], 0, out, outOffset);
     }
 
+    /**
+     * {@code out[outOffset + t·hidden ..] = mlp(x[xOffset + t·hidden ..])} for {@code tokens} rows,
+     * each weight row read once for all of them. Every output is the same dot product the
+     * single-token path computes.
+     */
+    public void forwardBatch(float[] x, int xOffset, int tokens, float[] out, int outOffset, MoeScratch s) {
+        int inter = intermediateSize();
+        int hidden = downProj.rows();
+        s.ensureBatch(tokens);
+        s.workers.matmul(gateProj, x, xOffset, hidden, s.batchGate, 0, inter, tokens);
+        s.workers.matmul(upProj, x, xOffset, hidden, s.batchUp, 0, inter, tokens);
+        for (int t = 0; t < tokens; t++) {
+            Kernels.siluMul(s.batchGate, t * inter, s.batchUp, t * inter, inter);
+        }
+        s.workers.matmul(downProj, s.batchGate, 0, inter, out, outOffset, hidden, tokens);
+    }
+
     /** Bytes of weights one token reads through this MLP. */
     public long bytes() {
         return gateProj.bytes() + upProj.bytes() + downProj.bytes();

@@ -53,6 +53,60 @@ public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp shared
         }
     }
 
+    /**
+     * {@link #forward} for {@code tokens} rows at once: route every token, then run each chosen
+     * expert once over all the tokens that chose it (grouped by expert) and add its output into those
+     * tokens in ascending expert order, then the shared experts over all tokens. A token's sum has
+     * the same terms in the same order as on the single-token path, so it is bitwise the same.
+     */
+    public void forwardBatch(float[] x, int tokens, float[] out, MoeScratch s) {
+        int hidden = gate.cols();
+        int numExperts = gate.rows();
+        int k = router.expertsPerToken();
+        s.ensureBatch(tokens);
+        s.workers.matmul(gate, x, 0, hidden, s.batchLogits, 0, numExperts, tokens);
+        for (int t = 0; t < tokens; t++) {
+            s.router.route(router, s.batchLogits, t * numExperts, s.chosen, s.weights);
+            sortChosen(s.chosen, s.weights, k);
+            System.arraycopy(s.chosen, 0, s.batchChosen, t * k, k);
+            System.arraycopy(s.weights, 0, s.batchWeights, t * k, k);
+            s.batchAssigned[t] = false;
+        }
+        for (int e = 0; e < numExperts; e++) {
+            int served = 0;
+            for (int t = 0; t < tokens; t++) {
+                for (int j = 0; j < k; j++) {
+                    if (s.batchChosen[t * k + j] == e) {
+                        s.batchTokens[served] = t;
+                        s.batchTokenWeights[served] = s.batchWeights[t * k + j];
+                        System.arraycopy(x, t * hidden, s.batchIn, served * hidden, hidden);
+                        served++;
+                    }
+                }
+            }
+            if (served > 0) {
+                experts[e].forwardBatch(s.batchIn, 0, served, s.batchOut, 0, s);
+                for (int i = 0; i < served; i++) {
+                    addInto(out, s.batchTokens[i] * hidden, s.batchTokenWeights[i], s.batchOut, i * hidden, hidden, s.batchAssigned[s.batchTokens[i]]);
+                    s.batchAssigned[s.batchTokens[i]] = true;
+                }
+            }
+        }
+        if (sharedExperts != null) {
+            sharedExperts.forwardBatch(x, 0, tokens, s.batchOut, 0, s);
+            for (int t = 0; t < tokens; t++) {
+                addInto(out, t * hidden, 1f, s.batchOut, t * hidden, hidden, true);
+            }
+        }
+    }
+
+    /** {@code out = scale·y} for a token's first expert, {@code out + scale·y} after: the single-token path's arithmetic. */
+    private static void addInto(float[] out, int outOffset, float scale, float[] y, int yOffset, int n, boolean accumulate) {
+        for (int i = 0; i < n; i++) {
+            out[outOffset + i] = accumulate ? out[outOffset + i] + scale * y[yOffset + i] : scale * y[yOffset + i];
+        }
+    }
+
     private static void sortChosen(int[] chosen, float[] weights, int k) {
         for (int i = 1; i < k; i++) {
             int e = chosen[i];

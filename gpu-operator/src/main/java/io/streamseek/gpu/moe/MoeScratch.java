@@ -14,6 +14,21 @@ public final class MoeScratch {
     final float[] weights;   // [num_experts_per_tok]
     final Router router;
     final CpuWorkers workers;
+    // Batched (prefill) buffers, grown to the largest chunk seen.
+    float[] batchGate = new float[0];   // [tokens, intermediate]
+    float[] batchUp = new float[0];     // [tokens, intermediate]
+    float[] batchIn = new float[0];     // [tokens, hidden]: the tokens routed to one expert
+    float[] batchOut = new float[0];    // [tokens, hidden]
+    float[] batchLogits = new float[0]; // [tokens, n_routed_experts]
+    int[] batchChosen = new int[0];     // [tokens, num_experts_per_tok]
+    float[] batchWeights = new float[0];
+    int[] batchTokens = new int[0];     // [tokens]: which tokens an expert serves
+    float[] batchTokenWeights = new float[0];
+    boolean[] batchAssigned = new boolean[0];
+    private final int maxIntermediate;
+    private final int hidden;
+    private final int maxExperts;
+    private final int maxExpertsPerToken;
     private final Linear[] jobWeights;
     private final float[][] jobInputs;
     private final int[] jobInputOffsets;
@@ -37,11 +52,30 @@ public final class MoeScratch {
         this.weights = new float[Math.max(1, maxExpertsPerToken)];
         this.router = new Router(Math.max(1, maxExperts), Math.max(1, maxExperts));
         this.workers = workers;
+        this.maxIntermediate = maxIntermediate;
+        this.hidden = hidden;
+        this.maxExperts = Math.max(1, maxExperts);
+        this.maxExpertsPerToken = Math.max(1, maxExpertsPerToken);
         this.jobWeights = new Linear[2 * slots];
         this.jobInputs = new float[2 * slots][];
         this.jobInputOffsets = new int[2 * slots];
         this.jobOutputs = new float[2 * slots][];
         this.jobOutputOffsets = new int[2 * slots];
+    }
+
+    void ensureBatch(int tokens) {
+        if (batchTokens.length < tokens) {
+            batchGate = new float[tokens * maxIntermediate];
+            batchUp = new float[tokens * maxIntermediate];
+            batchIn = new float[tokens * hidden];
+            batchOut = new float[tokens * hidden];
+            batchLogits = new float[tokens * maxExperts];
+            batchChosen = new int[tokens * maxExpertsPerToken];
+            batchWeights = new float[tokens * maxExpertsPerToken];
+            batchTokens = new int[tokens];
+            batchTokenWeights = new float[tokens];
+            batchAssigned = new boolean[tokens];
+        }
     }
 
     void job(int index, Linear weight, float[] input, int inputOffset, float[] output) {

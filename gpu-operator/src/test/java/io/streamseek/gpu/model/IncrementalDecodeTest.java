@@ -47,6 +47,26 @@ class IncrementalDecodeTest {
     }
 
     @Test
+    void aChunkGivesBitwiseTheLogitsOfTokenByTokenPrefill() throws IOException {
+        RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 12, DType.BF16, false, null);
+        int[] tokens = {0, 44, 300, 12, 7, 99, 450, 2, 31, 8, 77, 5};
+        try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = new CpuWorkers(2)) {
+            DeepSeekModel model = ModelLoader.load(checkpoint);
+            int vocab = model.spec().vocabSize();
+            float[] chunk = new float[tokens.length * vocab];
+            model.forward(tokens, 0, tokens.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16),
+                    Path.NAIVE, true, chunk, model.newScratch(workers));
+            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16);
+            ForwardScratch scratch = model.newScratch(workers);
+            float[] step = new float[vocab];
+            for (int t = 0; t < tokens.length; t++) {
+                model.forward(tokens, t, 1, t, cache, Path.NAIVE, false, step, scratch);
+                assertThat(step).as("position %d", t).containsExactly(java.util.Arrays.copyOfRange(chunk, t * vocab, (t + 1) * vocab));
+            }
+        }
+    }
+
+    @Test
     void contextAndVocabularyLimitsAreEnforcedWithTheirValues() throws IOException {
         RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 11, DType.F32, false, null);
         try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = new CpuWorkers(1)) {

@@ -27,6 +27,9 @@ public final class CpuWorkers implements AutoCloseable {
     // The current job, published to the workers by the volatile write of epoch: {@code count}
     // products, each split by rows over every slice.
     private int count;
+    private int tokens = 1;
+    private int inputStride;
+    private int outputStride;
     private Linear[] weights = new Linear[1];
     private float[][] inputs = new float[1][];
     private int[] inputOffsets = new int[1];
@@ -63,11 +66,28 @@ public final class CpuWorkers implements AutoCloseable {
             w.matvec(x, xOffset, out, outOffset, 0, n);
             return;
         }
+        matmul(w, x, xOffset, 0, out, outOffset, 0, 1);
+    }
+
+    /**
+     * The same product for {@code tokens} rows of activations: {@code out[outOffset + t·outStride + r]
+     * = W[r, :] · x[xOffset + t·xStride ..]}. Each weight row is read once for all tokens (prefill
+     * and batches), and each output is the very dot product a single-token call computes, so
+     * results do not depend on how many tokens are computed together.
+     */
+    public void matmul(Linear w, float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens) {
+        if (workers.length == 0 || (long) w.rows() * w.cols() * tokens < MIN_PARALLEL_WEIGHTS) {
+            w.matmul(x, xOffset, xStride, out, outOffset, outStride, tokens, 0, w.rows());
+            return;
+        }
         weights[0] = w;
         inputs[0] = x;
         inputOffsets[0] = xOffset;
         outputs[0] = out;
         outputOffsets[0] = outOffset;
+        this.tokens = tokens;
+        this.inputStride = xStride;
+        this.outputStride = outStride;
         dispatch(1);
     }
 
@@ -99,6 +119,7 @@ public final class CpuWorkers implements AutoCloseable {
         System.arraycopy(xOffsets, 0, inputOffsets, 0, count);
         System.arraycopy(out, 0, outputs, 0, count);
         System.arraycopy(outOffsets, 0, outputOffsets, 0, count);
+        this.tokens = 1;
         dispatch(count);
     }
 
@@ -137,7 +158,7 @@ public final class CpuWorkers implements AutoCloseable {
             int rows = weights[i].rows();
             int start = (int) ((long) rows * slice / slices);
             int end = (int) ((long) rows * (slice + 1) / slices);
-            weights[i].matvec(inputs[i], inputOffsets[i], outputs[i], outputOffsets[i], start, end);
+            weights[i].matmul(inputs[i], inputOffsets[i], inputStride, outputs[i], outputOffsets[i], outputStride, tokens, start, end);
         }
     }
 

@@ -94,6 +94,19 @@ public final class Linear {
         }
     }
 
+    /**
+     * {@code out[outOffset + t·outStride + r] = W[r, :] · x[xOffset + t·xStride ..]} for rows
+     * {@code [rowStart, rowEnd)} and {@code tokens} activation rows: each weight row is fetched from
+     * memory once and reused from cache for every token.
+     */
+    public void matmul(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens, int rowStart, int rowEnd) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            for (int t = 0; t < tokens; t++) {
+                out[outOffset + t * outStride + r] = dot(r, x, xOffset + t * xStride);
+            }
+        }
+    }
+
     /** One output row: the fixed-order dot product every batch shape uses. */
     public float dot(int row, float[] x, int xOffset) {
         long rowOffset = (long) row * cols * format.bytes;
