@@ -36,6 +36,10 @@ import java.util.stream.Collectors;
  */
 public final class ConfluentAvroCodec<T extends SpecificRecord> {
 
+    static {
+        DecodeLimits.applyAvroDefaults();
+    }
+
     private final Class<T> type;
     private final Schema readerSchema;
     private final SpecificData model;
