@@ -3,6 +3,7 @@ package io.streamseek.gpu.attention;
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.cache.LatentCache;
+import io.streamseek.gpu.model.StepBatch;
 
 /**
  * Multi-head latent attention of one layer, with the two paths of the official code side by side:
@@ -47,12 +48,14 @@ public final class MlaAttention {
     }
 
     /**
-     * Attention for {@code numTokens} consecutive tokens starting at {@code startPos}.
+     * Attention for every token of a step: the projections of all tokens at once (each weight row
+     * read once per step), then, per sequence segment, the new latent rows written to its cache and
+     * each token attending over its own sequence's positions {@code [0, position]}.
      *
-     * @param x normalised hidden states {@code [numTokens, hidden]}
-     * @param out receives the attention output {@code [numTokens, hidden]} (after {@code o_proj})
+     * @param x normalised hidden states {@code [step tokens, hidden]}
+     * @param out receives the attention output {@code [step tokens, hidden]} (after {@code o_proj})
      */
-    public void forward(float[] x, int numTokens, int startPos, LatentCache cache, float[] out, Path path, MlaScratch s) {
+    public void forward(float[] x, StepBatch batch, float[] out, MlaScratch s) {
         int heads = spec.numHeads();
         int qk = spec.qkHeadDim();
         int nope = spec.qkNopeHeadDim();
@@ -61,10 +64,9 @@ public final class MlaAttention {
         int hidden = spec.hiddenSize();
         int latent = spec.latentWidth();
         int qWidth = heads * qk;
-        s.ensure(numTokens, startPos + numTokens);
-        cache.extendTo(startPos + numTokens);
+        int numTokens = batch.tokens();
+        s.ensure(numTokens, batch.maxContext());
 
-        // Projections of all tokens at once: each weight row is read once per chunk.
         if (weights.qAProj() != null) {
             int qLora = spec.qLoraRank();
             s.workers.matmul(weights.qAProj(), x, 0, hidden, s.qa, 0, qLora, numTokens);
@@ -77,26 +79,33 @@ public final class MlaAttention {
         }
         s.workers.matmul(weights.kvAProjWithMqa(), x, 0, hidden, s.kv, 0, latent, numTokens);
 
-        for (int t = 0; t < numTokens; t++) {
-            int position = startPos + t;
-            rope.rotate(s.q, t * qWidth + nope, qk, heads, position);
-            // Latent row: normalised c_kv, then roped k_pe (one head shared by all).
-            float[] row = cache.rowArray(layer, position);
-            int ro = cache.rowOffset(layer, position);
-            Kernels.rmsNorm(s.kv, t * latent, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
-            System.arraycopy(s.kv, t * latent + lora, row, ro + lora, ropeDim);
-            rope.rotate(row, ro + lora, ropeDim, 1, position);
-        }
-
-        if (path == Path.NAIVE) {
-            expandKeysAndValues(startPos + numTokens, cache, s);
-        }
-        for (int t = 0; t < numTokens; t++) {
-            int context = startPos + t + 1;
-            if (path == Path.NAIVE) {
-                attendNaive(t, context, cache, s);
-            } else {
-                attendAbsorbed(t, context, cache, s);
+        for (int i = 0; i < batch.segments(); i++) {
+            LatentCache cache = batch.cache(i);
+            int first = batch.offset(i);
+            int startPos = batch.startPosition(i);
+            int count = batch.count(i);
+            cache.extendTo(startPos + count);
+            for (int t = first; t < first + count; t++) {
+                int position = startPos + t - first;
+                rope.rotate(s.q, t * qWidth + nope, qk, heads, position);
+                // Latent row: normalised c_kv, then roped k_pe (one head shared by all).
+                float[] row = cache.rowArray(layer, position);
+                int ro = cache.rowOffset(layer, position);
+                Kernels.rmsNorm(s.kv, t * latent, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
+                System.arraycopy(s.kv, t * latent + lora, row, ro + lora, ropeDim);
+                rope.rotate(row, ro + lora, ropeDim, 1, position);
+            }
+            boolean naive = batch.path(i) == Path.NAIVE;
+            if (naive) {
+                expandKeysAndValues(startPos + count, cache, s);
+            }
+            for (int t = first; t < first + count; t++) {
+                int context = startPos + t - first + 1;
+                if (naive) {
+                    attendNaive(t, context, cache, s);
+                } else {
+                    attendAbsorbed(t, context, cache, s);
+                }
             }
         }
         s.workers.matmul(weights.oProj(), s.attn, 0, heads * spec.vHeadDim(), out, 0, hidden, numTokens);

@@ -38,31 +38,49 @@ public final class DeepSeekModel {
      */
     public void forward(int[] tokens, int offset, int count, int startPos, LatentCache cache, MlaAttention.Path path,
                         boolean allLogits, float[] logits, ForwardScratch s) {
+        s.single.clear();
+        forward(s.single.add(tokens, offset, count, startPos, cache, path, allLogits), logits, s);
+    }
+
+    /**
+     * One forward step over the tokens of several sequences (see {@link StepBatch}). A sequence's
+     * logits do not depend on what else is in the step: every output is computed by the same
+     * fixed-order dot products, and attention reads only the sequence's own cache.
+     *
+     * @param logits receives {@link StepBatch#logitRows()} rows of {@code [vocab]}, segment by segment
+     */
+    public void forward(StepBatch batch, float[] logits, ForwardScratch s) {
         int hidden = spec.hiddenSize();
-        if (startPos + count > spec.maxPositions()) {
-            throw new IllegalArgumentException("positions up to " + (startPos + count) + " exceed the model's context of "
-                    + spec.maxPositions() + " tokens (max_position_embeddings)");
-        }
+        int count = batch.tokens();
         s.ensure(count);
-        for (int t = 0; t < count; t++) {
-            int token = tokens[offset + t];
-            if (token < 0 || token >= spec.vocabSize()) {
-                throw new IllegalArgumentException("token id " + token + " at position " + (startPos + t)
-                        + " is outside the vocabulary [0, " + spec.vocabSize() + ")");
+        for (int i = 0; i < batch.segments(); i++) {
+            int end = batch.startPosition(i) + batch.count(i);
+            if (end > spec.maxPositions()) {
+                throw new IllegalArgumentException("positions up to " + end + " exceed the model's context of "
+                        + spec.maxPositions() + " tokens (max_position_embeddings)");
             }
-            embedTokens.copyRow(token, s.hidden, t * hidden);
+            for (int t = batch.offset(i); t < batch.offset(i) + batch.count(i); t++) {
+                int token = batch.tokenId(t);
+                if (token < 0 || token >= spec.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + token + " at position " + (batch.startPosition(i) + t - batch.offset(i))
+                            + " is outside the vocabulary [0, " + spec.vocabSize() + ")");
+                }
+            }
+        }
+        for (int t = 0; t < count; t++) {
+            embedTokens.copyRow(batch.tokenId(t), s.hidden, t * hidden);
         }
         for (DecoderLayer layer : layers) {
             for (int t = 0; t < count; t++) {
                 Kernels.rmsNorm(s.hidden, t * hidden, layer.inputLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
             }
-            layer.attention().forward(s.normed, count, startPos, cache, s.branch, path, s.mla);
+            layer.attention().forward(s.normed, batch, s.branch, s.mla);
             addInto(s.hidden, s.branch, count * hidden);
             for (int t = 0; t < count; t++) {
                 Kernels.rmsNorm(s.hidden, t * hidden, layer.postAttentionLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
             }
-            // One token (decode) takes the path that dispatches all of its experts together; a
-            // chunk groups tokens by expert. Both give bitwise the same outputs.
+            // One token (batch-1 decode) takes the path that dispatches all of its experts together;
+            // several tokens are grouped by expert. Both give bitwise the same outputs.
             if (count == 1) {
                 if (layer.isMoe()) {
                     layer.moe().forward(s.normed, 0, s.branch, 0, s.moe);
@@ -76,11 +94,16 @@ public final class DeepSeekModel {
             }
             addInto(s.hidden, s.branch, count * hidden);
         }
-        int first = allLogits ? 0 : count - 1;
-        for (int t = first; t < count; t++) {
-            Kernels.rmsNorm(s.hidden, t * hidden, norm, spec.rmsNormEps(), s.normed, 0, hidden);
-            s.workers.matvec(lmHead, s.normed, 0, logits, (t - first) * spec.vocabSize());
+        int rows = 0;
+        for (int i = 0; i < batch.segments(); i++) {
+            int last = batch.offset(i) + batch.count(i) - 1;
+            int first = batch.allLogits(i) ? batch.offset(i) : last;
+            for (int t = first; t <= last; t++) {
+                Kernels.rmsNorm(s.hidden, t * hidden, norm, spec.rmsNormEps(), s.normed, rows * hidden, hidden);
+                rows++;
+            }
         }
+        s.workers.matmul(lmHead, s.normed, 0, hidden, logits, 0, spec.vocabSize(), rows);
     }
 
     private static void addInto(float[] target, float[] delta, int n) {

@@ -14,6 +14,7 @@ public final class ForwardScratch {
     float[] hidden;  // [tokens, hidden]
     float[] normed;  // [tokens, hidden]
     float[] branch;  // [tokens, hidden]
+    final StepBatch single = new StepBatch(); // the one-sequence step of the single-sequence forward
 
     final CpuWorkers workers;
 

@@ -35,7 +35,7 @@ class MlaAttentionTest {
         int tokens = 9;
         float[] x = random(new SplittableRandom(4), tokens * HIDDEN);
         float[] chunk = new float[tokens * HIDDEN];
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 32), chunk, Path.NAIVE, new MlaScratch(spec, WORKERS));
+        run(attention, x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 32), chunk, Path.NAIVE, new MlaScratch(spec, WORKERS));
 
         SequenceLatentCache cache = new SequenceLatentCache(1, spec.latentWidth(), 32);
         MlaScratch scratch = new MlaScratch(spec, WORKERS);
@@ -43,7 +43,7 @@ class MlaAttentionTest {
         float[] step = new float[tokens * HIDDEN];
         for (int t = 0; t < tokens; t++) {
             float[] xt = java.util.Arrays.copyOfRange(x, t * HIDDEN, (t + 1) * HIDDEN);
-            attention.forward(xt, 1, t, cache, one, Path.ABSORBED, scratch);
+            run(attention, xt, 1, t, cache, one, Path.ABSORBED, scratch);
             System.arraycopy(one, 0, step, t * HIDDEN, HIDDEN);
         }
         assertClose(step, chunk);
@@ -56,9 +56,16 @@ class MlaAttentionTest {
         float[] x = random(random, tokens * HIDDEN);
         float[] naive = new float[tokens * HIDDEN];
         float[] absorbed = new float[tokens * HIDDEN];
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), naive, Path.NAIVE, new MlaScratch(spec, WORKERS));
-        attention.forward(x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), absorbed, Path.ABSORBED, new MlaScratch(spec, WORKERS));
+        run(attention, x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), naive, Path.NAIVE, new MlaScratch(spec, WORKERS));
+        run(attention, x, tokens, 0, new SequenceLatentCache(1, spec.latentWidth(), 16), absorbed, Path.ABSORBED, new MlaScratch(spec, WORKERS));
         assertClose(absorbed, naive);
+    }
+
+    /** One segment of {@code tokens} tokens at {@code start}. */
+    private static void run(MlaAttention attention, float[] x, int tokens, int start, io.streamseek.gpu.cache.LatentCache cache,
+                            float[] out, Path path, MlaScratch scratch) {
+        int[] ids = new int[tokens];
+        attention.forward(x, new io.streamseek.gpu.model.StepBatch().add(ids, 0, tokens, start, cache, path, false), out, scratch);
     }
 
     static void assertClose(float[] actual, float[] expected) {
