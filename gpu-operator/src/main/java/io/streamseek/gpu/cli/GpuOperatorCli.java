@@ -26,6 +26,7 @@ public final class GpuOperatorCli {
                 case "infer" -> InferCommand.run(args, out, err);
                 case "tokenize" -> TokenizeCommand.run(args, out, err);
                 case "bench-engine" -> BenchEngineCommand.run(args, out, err);
+                case "bench" -> BenchCommand.run(args, out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
                     yield 2;

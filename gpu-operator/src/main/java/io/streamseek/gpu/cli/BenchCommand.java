@@ -1,0 +1,136 @@
+package io.streamseek.gpu.cli;
+
+import io.streamseek.gpu.engine.Engine;
+import io.streamseek.gpu.engine.EngineConfig;
+import io.streamseek.gpu.engine.GenerationRequest;
+import io.streamseek.gpu.engine.GenerationResult;
+import io.streamseek.gpu.engine.RequestHandle;
+import io.streamseek.gpu.loader.Checkpoint;
+import io.streamseek.gpu.model.DeepSeekModel;
+import io.streamseek.gpu.model.ModelLoader;
+import io.streamseek.gpu.sampling.SamplingParams;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench --model DIR [--concurrency 1,8,32,64] [--prompt-len N] [--max-tokens N] [--requests N] [--out DIR]}:
+ * serving throughput and latency of the engine with continuous batching, per concurrency level.
+ */
+final class BenchCommand {
+
+    static final String USAGE = String.join("\n",
+            "usage: ./streamseek bench --model DIR [--concurrency 1,8,32,64] [--prompt-len N] [--max-tokens N] [--requests N] [--out DIR]",
+            "  Keeps C requests in flight for each concurrency level C and reports throughput (generated tokens/s),",
+            "  TTFT and TPOT p50/p99 and latent-cache bytes per token; --out writes DIR/bench.csv and DIR/bench.png.",
+            "  --prompt-len N   prompt tokens per request (default 64)",
+            "  --max-tokens N   generated tokens per request (default 32)",
+            "  --requests N     requests per level (default: 2 x concurrency, at least 4)");
+
+    private BenchCommand() {
+    }
+
+    /** One concurrency level's figures. */
+    record Row(int concurrency, double tokensPerSecond, double ttftP50, double ttftP99, double tpotP50, double tpotP99, long cacheBytesPerToken) {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out"), Set.of("--help"));
+        if (a.has("--help")) {
+            out.println(USAGE);
+            return 0;
+        }
+        int[] levels;
+        try {
+            levels = Arrays.stream(a.get("--concurrency", "1,8,32,64").split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("bench: --concurrency must be comma-separated integers");
+        }
+        int promptLen = (int) a.getLong("--prompt-len", 64);
+        int maxTokens = (int) a.getLong("--max-tokens", 32);
+        List<Row> rows = new ArrayList<>();
+        try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model")))) {
+            DeepSeekModel model = ModelLoader.load(checkpoint);
+            long cacheBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
+            for (int concurrency : levels) {
+                int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
+                EngineConfig config = new EngineConfig(64, 1L << 30, Math.max(1, concurrency), Math.max(256, concurrency), 4 * requests,
+                        Runtime.getRuntime().availableProcessors(), "bench".getBytes(StandardCharsets.UTF_8));
+                rows.add(level(model, config, concurrency, requests, promptLen, maxTokens, cacheBytesPerToken, err));
+            }
+        }
+        out.printf("%n%11s %12s %11s %11s %11s %11s %16s%n", "concurrency", "tokens/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "cache B/token");
+        for (Row r : rows) {
+            out.printf("%11d %12.1f %9.1fms %9.1fms %9.2fms %9.2fms %16d%n", r.concurrency(), r.tokensPerSecond(), r.ttftP50(), r.ttftP99(),
+                    r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken());
+        }
+        if (rows.size() > 1) {
+            out.printf("throughput at concurrency %d is %.1fx that at %d%n", rows.get(rows.size() - 1).concurrency(),
+                    rows.get(rows.size() - 1).tokensPerSecond() / rows.get(0).tokensPerSecond(), rows.get(0).concurrency());
+        }
+        if (a.has("--out")) {
+            Path dir = Files.createDirectories(Path.of(a.required("--out")));
+            StringBuilder csv = new StringBuilder("concurrency,tokens_per_s,ttft_p50_ms,ttft_p99_ms,tpot_p50_ms,tpot_p99_ms,latent_cache_bytes_per_token\n");
+            for (Row r : rows) {
+                csv.append(String.format(java.util.Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.3f,%.3f,%d%n", r.concurrency(), r.tokensPerSecond(),
+                        r.ttftP50(), r.ttftP99(), r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken()));
+            }
+            Files.writeString(dir.resolve("bench.csv"), csv);
+            BenchChart.write(rows, dir.resolve("bench.png"));
+            out.println("wrote " + dir.resolve("bench.csv") + " and " + dir.resolve("bench.png"));
+        }
+        return 0;
+    }
+
+    private static Row level(DeepSeekModel model, EngineConfig config, int concurrency, int requests, int promptLen, int maxTokens,
+                             long cacheBytesPerToken, PrintStream progress) throws Exception {
+        SplittableRandom random = new SplittableRandom(concurrency);
+        List<Double> ttft = new ArrayList<>();
+        List<Double> tpot = new ArrayList<>();
+        long generated = 0;
+        long started = System.nanoTime();
+        try (Engine engine = new Engine(model, config)) {
+            List<RequestHandle> inFlight = new ArrayList<>();
+            int submitted = 0;
+            int done = 0;
+            while (done < requests) {
+                while (inFlight.size() < concurrency && submitted < requests) {
+                    int[] prompt = random.ints(promptLen, 2, model.spec().vocabSize()).toArray();
+                    inFlight.add(engine.submit(new GenerationRequest("bench-" + submitted, "bench", prompt, maxTokens,
+                            SamplingParams.GREEDY, new int[0], 0, null), null));
+                    submitted++;
+                }
+                RequestHandle first = inFlight.remove(0);
+                GenerationResult result = first.result().get(10, TimeUnit.MINUTES);
+                done++;
+                generated += result.tokens().length;
+                ttft.add(result.firstTokenNanos() / 1e6);
+                if (result.tokens().length > 1) {
+                    tpot.add((result.totalNanos() - result.firstTokenNanos()) / 1e6 / (result.tokens().length - 1));
+                }
+                progress.printf("\rconcurrency %3d [%-30s] %d/%d", concurrency, "#".repeat(30 * done / requests), done, requests);
+            }
+        }
+        progress.println();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new Row(concurrency, generated / seconds, percentile(ttft, 50), percentile(ttft, 99), percentile(tpot, 50),
+                percentile(tpot, 99), cacheBytesPerToken);
+    }
+
+    static double percentile(List<Double> values, int p) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}
