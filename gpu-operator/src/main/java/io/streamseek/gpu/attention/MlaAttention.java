@@ -29,8 +29,9 @@ public final class MlaAttention {
     private final MlaWeights weights;
     private final RotaryEmbedding rope;
     private final int layer;
-    private final float[] kvB; // kv_b_proj in f32 [heads × (nope + v), kv_lora_rank], read column-wise by the absorbed path
-    private final Linear kvBLinear; // the same values as a weight, for the naive path's expansion
+    private final Linear kvBLinear;  // kv_b_proj in f32 [heads × (nope + v), kv_lora_rank]: the naive path's expansion
+    private final Linear[] absorbK;  // [head]: W_k[h]ᵀ [kv_lora_rank, nope], moves a query into latent space
+    private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank], a view of kvBLinear's rows
 
     public MlaAttention(MlaSpec spec, MlaWeights weights, RotaryEmbedding rope, int layer) {
         this.spec = spec;
@@ -38,13 +39,28 @@ public final class MlaAttention {
         this.rope = rope;
         this.layer = layer;
         Linear b = weights.kvBProj();
-        this.kvB = new float[b.rows() * b.cols()];
+        int lora = spec.kvLoraRank();
+        int nope = spec.qkNopeHeadDim();
+        int kvRow = nope + spec.vHeadDim();
+        float[] kvB = new float[b.rows() * b.cols()];
         for (int r = 0; r < b.rows(); r++) {
             for (int c = 0; c < b.cols(); c++) {
                 kvB[r * b.cols() + c] = b.get(r, c);
             }
         }
         this.kvBLinear = Linear.ofFloats(b.rows(), b.cols(), kvB);
+        this.absorbK = new Linear[spec.numHeads()];
+        this.absorbV = new Linear[spec.numHeads()];
+        for (int h = 0; h < spec.numHeads(); h++) {
+            float[] kT = new float[lora * nope];
+            for (int d = 0; d < nope; d++) {
+                for (int c = 0; c < lora; c++) {
+                    kT[c * nope + d] = kvB[(h * kvRow + d) * lora + c];
+                }
+            }
+            absorbK[h] = Linear.ofFloats(lora, nope, kT);
+            absorbV[h] = kvBLinear.rows(h * kvRow + nope, spec.vHeadDim());
+        }
     }
 
     /**
@@ -95,18 +111,26 @@ public final class MlaAttention {
                 System.arraycopy(s.kv, t * latent + lora, row, ro + lora, ropeDim);
                 rope.rotate(row, ro + lora, ropeDim, 1, position);
             }
-            boolean naive = batch.path(i) == Path.NAIVE;
-            if (naive) {
+            if (batch.path(i) == Path.NAIVE) {
+                // The expansion belongs to this segment, so its heads run before the next one's.
                 expandKeysAndValues(startPos + count, cache, s);
+                s.clearTasks();
+                for (int t = first; t < first + count; t++) {
+                    s.addTask(t, startPos + t - first + 1, cache);
+                }
+                s.attend(this, true);
             }
-            for (int t = first; t < first + count; t++) {
-                int context = startPos + t - first + 1;
-                if (naive) {
-                    attendNaive(t, context, cache, s);
-                } else {
-                    attendAbsorbed(t, context, cache, s);
+        }
+        s.clearTasks();
+        for (int i = 0; i < batch.segments(); i++) {
+            if (batch.path(i) == Path.ABSORBED) {
+                for (int t = batch.offset(i); t < batch.offset(i) + batch.count(i); t++) {
+                    s.addTask(t, batch.startPosition(i) + t - batch.offset(i) + 1, batch.cache(i));
                 }
             }
+        }
+        if (s.taskCount > 0) {
+            s.attend(this, false);
         }
         s.workers.matmul(weights.oProj(), s.attn, 0, heads * spec.vHeadDim(), out, 0, hidden, numTokens);
     }
@@ -121,7 +145,8 @@ public final class MlaAttention {
         s.workers.matmul(kvBLinear, s.latents, 0, lora, s.keysValues, 0, expanded, context);
     }
 
-    private void attendNaive(int t, int context, LatentCache cache, MlaScratch s) {
+    /** One head of one token over the expanded keys and values: runs on any worker slice. */
+    void attendNaive(int t, int h, int context, LatentCache cache, MlaScratch s, MlaScratch.Slice b) {
         int heads = spec.numHeads();
         int qk = spec.qkHeadDim();
         int nope = spec.qkNopeHeadDim();
@@ -130,63 +155,71 @@ public final class MlaAttention {
         int v = spec.vHeadDim();
         int kvRow = nope + v;
         int expanded = heads * kvRow;
-        for (int h = 0; h < heads; h++) {
-            int qo = t * heads * qk + h * qk;
-            for (int pos = 0; pos < context; pos++) {
-                // k = [kv_b_proj(c_kv) key half of head h, k_pe]
-                float score = Kernels.dot(s.q, qo, s.keysValues, pos * expanded + h * kvRow, nope)
-                        + Kernels.dot(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora, ropeDim);
-                s.scores[pos] = score * spec.softmaxScale();
-            }
-            Kernels.softmax(s.scores, 0, context);
-            int ao = t * heads * v + h * v;
-            java.util.Arrays.fill(s.attn, ao, ao + v, 0f);
-            for (int pos = 0; pos < context; pos++) {
-                Kernels.axpy(s.scores[pos], s.keysValues, pos * expanded + h * kvRow + nope, s.attn, ao, v);
-            }
+        int qo = t * heads * qk + h * qk;
+        float[] scores = b.scores;
+        for (int pos = 0; pos < context; pos++) {
+            // k = [kv_b_proj(c_kv) key half of head h, k_pe]
+            float score = Kernels.dot(s.q, qo, s.keysValues, pos * expanded + h * kvRow, nope)
+                    + Kernels.dot(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora, ropeDim);
+            scores[pos] = score * spec.softmaxScale();
+        }
+        Kernels.softmax(scores, 0, context);
+        int ao = t * heads * v + h * v;
+        java.util.Arrays.fill(s.attn, ao, ao + v, 0f);
+        for (int pos = 0; pos < context; pos++) {
+            Kernels.axpy(scores[pos], s.keysValues, pos * expanded + h * kvRow + nope, s.attn, ao, v);
         }
     }
 
-    private void attendAbsorbed(int t, int context, LatentCache cache, MlaScratch s) {
+    /**
+     * One head for every absorbed token of the step, directly over the cached latents; runs on any
+     * worker slice. The two absorbed projections are batched products over the step's tokens, so
+     * each of their outputs is the same fixed-order dot product for any batch.
+     */
+    void attendAbsorbed(int h, MlaScratch s, MlaScratch.Slice b) {
         int heads = spec.numHeads();
         int qk = spec.qkHeadDim();
         int nope = spec.qkNopeHeadDim();
         int ropeDim = spec.qkRopeHeadDim();
         int lora = spec.kvLoraRank();
         int v = spec.vHeadDim();
-        int kvRow = nope + v;
-        for (int h = 0; h < heads; h++) {
-            int qo = t * heads * qk + h * qk;
-            // q_abs[c] = Σ_d q_nope[d] · W_k[h, d, c]: the query moved into latent space.
-            java.util.Arrays.fill(s.qAbs, 0, lora, 0f);
-            for (int d = 0; d < nope; d++) {
-                Kernels.axpy(s.q[qo + d], kvB, (h * kvRow + d) * lora, s.qAbs, 0, lora);
-            }
+        int n = s.taskCount;
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(s.q, s.taskToken(i) * heads * qk + h * qk, b.qNope, i * nope, nope);
+        }
+        // q_abs = W_k[h]ᵀ · q_nope: the query moved into latent space.
+        absorbK[h].matmul(b.qNope, 0, nope, b.qAbs, 0, lora, n, 0, lora);
+        float[] scores = b.scores;
+        for (int i = 0; i < n; i++) {
+            int context = s.taskContext(i);
+            LatentCache cache = s.taskCache(i);
+            int qRope = s.taskToken(i) * heads * qk + h * qk + nope;
             for (int pos = 0; pos < context; pos++) {
                 float[] row = cache.rowArray(layer, pos);
                 int ro = cache.rowOffset(layer, pos);
-                float score = Kernels.dot(s.qAbs, 0, row, ro, lora) + Kernels.dot(s.q, qo + nope, row, ro + lora, ropeDim);
-                s.scores[pos] = score * spec.softmaxScale();
+                float score = Kernels.dot(b.qAbs, i * lora, row, ro, lora) + Kernels.dot(s.q, qRope, row, ro + lora, ropeDim);
+                scores[pos] = score * spec.softmaxScale();
             }
-            Kernels.softmax(s.scores, 0, context);
-            // o_lat = Σ_pos p · c_kv[pos], then out[d] = W_v[h, d, :] · o_lat.
-            java.util.Arrays.fill(s.oLatent, 0, lora, 0f);
+            Kernels.softmax(scores, 0, context);
+            // o_lat = Σ_pos p · c_kv[pos]
+            java.util.Arrays.fill(b.oLatent, i * lora, (i + 1) * lora, 0f);
             for (int pos = 0; pos < context; pos++) {
-                Kernels.axpy(s.scores[pos], cache.rowArray(layer, pos), cache.rowOffset(layer, pos), s.oLatent, 0, lora);
+                Kernels.axpy(scores[pos], cache.rowArray(layer, pos), cache.rowOffset(layer, pos), b.oLatent, i * lora, lora);
             }
-            int ao = t * heads * v + h * v;
-            for (int d = 0; d < v; d++) {
-                s.attn[ao + d] = Kernels.dot(kvB, (h * kvRow + nope + d) * lora, s.oLatent, 0, lora);
-            }
+        }
+        // out = W_v[h] · o_lat
+        absorbV[h].matmul(b.oLatent, 0, lora, b.out, 0, v, n, 0, v);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(b.out, i * v, s.attn, s.taskToken(i) * heads * v + h * v, v);
         }
     }
 
     /**
      * Bytes of weights one decode step reads in this layer: the projections in their storage dtype
-     * and the f32 copy of {@code kv_b_proj} that the absorbed path reads.
+     * and the f32 copies of {@code kv_b_proj} that the absorbed path reads.
      */
     public long decodeWeightBytes() {
-        long bytes = weights.kvAProjWithMqa().bytes() + weights.oProj().bytes() + weights.qBProj().bytes() + 4L * kvB.length;
+        long bytes = weights.kvAProjWithMqa().bytes() + weights.oProj().bytes() + weights.qBProj().bytes() + kvBLinear.bytes();
         return weights.qAProj() == null ? bytes : bytes + weights.qAProj().bytes();
     }
 

@@ -8,10 +8,10 @@ import io.streamseek.gpu.engine.RequestHandle;
 import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
+import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
 import io.streamseek.gpu.sampling.SamplingParams;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ final class BenchCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out"), Set.of("--help"));
+        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out", "--ep", "--ep-replicas"), Set.of("--help"));
         if (a.has("--help")) {
             out.println(USAGE);
             return 0;
@@ -56,14 +56,15 @@ final class BenchCommand {
         }
         int promptLen = (int) a.getLong("--prompt-len", 64);
         int maxTokens = (int) a.getLong("--max-tokens", 32);
+        ExpertParallelConfig ep = ExpertParallelConfig.parse((int) a.getLong("--ep", 1), a.get("--ep-replicas", null));
         List<Row> rows = new ArrayList<>();
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model")))) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             long cacheBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
             for (int concurrency : levels) {
                 int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
-                EngineConfig config = new EngineConfig(64, 1L << 30, Math.max(1, concurrency), Math.max(256, concurrency), 4 * requests,
-                        Runtime.getRuntime().availableProcessors(), "bench".getBytes(StandardCharsets.UTF_8));
+                EngineConfig config = EngineConfig.builder().maxNumSeqs(concurrency).maxTokensPerStep(Math.max(256, concurrency))
+                        .maxWaiting(4 * requests).expertParallel(ep).build();
                 rows.add(level(model, config, concurrency, requests, promptLen, maxTokens, cacheBytesPerToken, err));
             }
         }

@@ -9,6 +9,7 @@ import io.streamseek.gpu.engine.GenerationResult.FinishReason;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ForwardScratch;
 import io.streamseek.gpu.model.StepBatch;
+import io.streamseek.gpu.moe.ep.ExpertLoad;
 import io.streamseek.gpu.sampling.Sampler;
 import io.streamseek.gpu.scheduler.ScheduledStep;
 import io.streamseek.gpu.scheduler.Scheduler;
@@ -53,11 +54,11 @@ public final class Engine implements AutoCloseable {
     public Engine(DeepSeekModel model, EngineConfig config) {
         this.model = model;
         this.config = config;
-        this.workers = new CpuWorkers(config.threads());
+        this.workers = new CpuWorkers(config.threadsPerRank() * config.expertParallel().size());
         this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().latentWidth(), config.blockSize(), config.cacheBytes());
         BlockManager blocks = new BlockManager(new BlockAllocator(store.numBlocks(), config.blockSize()), config.prefixSecret());
         this.scheduler = new Scheduler(blocks, store, config.maxNumSeqs(), config.maxTokensPerStep());
-        this.scratch = model.newScratch(workers);
+        this.scratch = model.newScratch(workers, config.expertParallel());
         this.stepThread = new Thread(this::run, "streamseek-engine-step");
         this.stepThread.setDaemon(true);
         this.stepThread.start();
@@ -211,6 +212,11 @@ public final class Engine implements AutoCloseable {
         state.handle().complete(new GenerationResult(state.request().requestId(), s.generatedTokens(), reason, error,
                 s.promptLength(), s.cachedPromptTokens(), (scheduled < 0 ? now : scheduled) - state.submitted(),
                 state.firstToken()[0] < 0 ? -1 : state.firstToken()[0] - state.submitted(), now - state.submitted()));
+    }
+
+    /** Work done per routed expert and per expert-parallel rank so far. */
+    public ExpertLoad.Snapshot expertLoad() {
+        return scratch.expertLoad();
     }
 
     /** Sequences preempted so far (their blocks freed, recomputed later). */

@@ -1,18 +1,26 @@
 package io.streamseek.gpu.engine;
 
+import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
+
+import java.security.SecureRandom;
+
 /**
- * Limits of one engine.
+ * Limits and settings of one engine. Build with {@link #builder()}; every option has a default.
  *
- * @param blockSize tokens per cache block (64 is a good default)
- * @param cacheBytes memory budget of the paged latent cache
- * @param maxNumSeqs most sequences in one step
- * @param maxTokensPerStep token budget of one step (decode tokens plus prefill chunks)
- * @param maxWaiting most requests in flight (waiting or running) before submit answers busy: the backpressure bound
- * @param threads CPU threads of the matrix products
- * @param prefixSecret key of the tenant salts of prefix-cache hashes; keep it private
+ * @param blockSize tokens per cache block (default 64)
+ * @param cacheBytes memory budget of the paged latent cache (default 1 GiB)
+ * @param maxNumSeqs most sequences in one step (default 64)
+ * @param maxTokensPerStep token budget of one step: decode tokens plus prefill chunks (default 512)
+ * @param maxWaiting most requests in flight (waiting or running) before submit answers busy: the
+ *     backpressure bound (default 256)
+ * @param threads CPU threads of the matrix products (default: one per core); with expert
+ *     parallelism, rounded down to a multiple of the ranks, at least one per rank
+ * @param prefixSecret key of the tenant salts of prefix-cache hashes; keep it private (default:
+ *     random per engine, so prefix hashes mean nothing outside it)
+ * @param expertParallel how routed experts are spread over ranks (default: one rank)
  */
 public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int maxTokensPerStep, int maxWaiting, int threads,
-                           byte[] prefixSecret) {
+                           byte[] prefixSecret, ExpertParallelConfig expertParallel) {
 
     public EngineConfig {
         positive("blockSize", blockSize);
@@ -30,9 +38,79 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
         prefixSecret = prefixSecret.clone();
     }
 
+    /** Threads per expert-parallel rank. */
+    public int threadsPerRank() {
+        return Math.max(1, threads / expertParallel.size());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
     private static void positive(String name, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+        }
+    }
+
+    /** Defaults as documented on {@link EngineConfig}. */
+    public static final class Builder {
+        private int blockSize = 64;
+        private long cacheBytes = 1L << 30;
+        private int maxNumSeqs = 64;
+        private int maxTokensPerStep = 512;
+        private int maxWaiting = 256;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private byte[] prefixSecret;
+        private ExpertParallelConfig expertParallel = ExpertParallelConfig.SINGLE;
+
+        public Builder blockSize(int v) {
+            blockSize = v;
+            return this;
+        }
+
+        public Builder cacheBytes(long v) {
+            cacheBytes = v;
+            return this;
+        }
+
+        public Builder maxNumSeqs(int v) {
+            maxNumSeqs = v;
+            return this;
+        }
+
+        public Builder maxTokensPerStep(int v) {
+            maxTokensPerStep = v;
+            return this;
+        }
+
+        public Builder maxWaiting(int v) {
+            maxWaiting = v;
+            return this;
+        }
+
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        public Builder prefixSecret(byte[] v) {
+            prefixSecret = v;
+            return this;
+        }
+
+        public Builder expertParallel(ExpertParallelConfig v) {
+            expertParallel = v;
+            return this;
+        }
+
+        public EngineConfig build() {
+            byte[] secret = prefixSecret;
+            if (secret == null) {
+                secret = new byte[32];
+                new SecureRandom().nextBytes(secret);
+            }
+            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel);
         }
     }
 }

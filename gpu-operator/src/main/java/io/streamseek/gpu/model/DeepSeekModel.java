@@ -4,7 +4,12 @@ import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.cache.LatentCache;
+import io.streamseek.gpu.moe.ep.ExpertDispatcher;
+import io.streamseek.gpu.moe.ep.ExpertLoad;
+import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
+import io.streamseek.gpu.moe.ep.ExpertPlacement;
 
 /**
  * A DeepSeek-V2/V3-architecture causal language model: embedding, decoder layers (MLA + dense MLP
@@ -70,7 +75,8 @@ public final class DeepSeekModel {
         for (int t = 0; t < count; t++) {
             embedTokens.copyRow(batch.tokenId(t), s.hidden, t * hidden);
         }
-        for (DecoderLayer layer : layers) {
+        for (int l = 0; l < layers.length; l++) {
+            DecoderLayer layer = layers[l];
             for (int t = 0; t < count; t++) {
                 Kernels.rmsNorm(s.hidden, t * hidden, layer.inputLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
             }
@@ -79,16 +85,15 @@ public final class DeepSeekModel {
             for (int t = 0; t < count; t++) {
                 Kernels.rmsNorm(s.hidden, t * hidden, layer.postAttentionLayernorm(), spec.rmsNormEps(), s.normed, t * hidden, hidden);
             }
-            // One token (batch-1 decode) takes the path that dispatches all of its experts together;
-            // several tokens are grouped by expert. Both give bitwise the same outputs.
-            if (count == 1) {
-                if (layer.isMoe()) {
-                    layer.moe().forward(s.normed, 0, s.branch, 0, s.moe);
-                } else {
-                    layer.denseMlp().forward(s.normed, 0, s.branch, 0, s.moe);
-                }
+            // One token on one rank (batch-1 decode) takes the path that spreads the rows of all its
+            // experts over the cores together; otherwise tokens are grouped by expert over the
+            // ranks. Both give bitwise the same outputs.
+            if (layer.isMoe() && count == 1 && s.singleRank) {
+                layer.moe().forward(s.normed, 0, s.branch, 0, s.moe, l);
             } else if (layer.isMoe()) {
-                layer.moe().forwardBatch(s.normed, count, s.branch, s.moe);
+                layer.moe().forwardBatch(s.normed, count, s.branch, s.moe, l);
+            } else if (count == 1) {
+                layer.denseMlp().forward(s.normed, 0, s.branch, 0, s.moe);
             } else {
                 layer.denseMlp().forwardBatch(s.normed, 0, count, s.branch, 0, s.moe);
             }
@@ -130,9 +135,26 @@ public final class DeepSeekModel {
         return mla;
     }
 
-    /** Scratch for one worker running this model. */
-    public ForwardScratch newScratch(io.streamseek.gpu.backend.cpu.CpuWorkers workers) {
-        return new ForwardScratch(spec, mla, workers);
+    /** Scratch for one worker running this model, every expert on one rank. */
+    public ForwardScratch newScratch(CpuWorkers workers) {
+        return newScratch(workers, ExpertParallelConfig.SINGLE);
+    }
+
+    /**
+     * Scratch for one worker running this model with experts spread over expert-parallel ranks.
+     *
+     * @param workers {@code ep.size() × n} threads: {@code n} per rank
+     */
+    public ForwardScratch newScratch(CpuWorkers workers, ExpertParallelConfig ep) {
+        boolean[] moeLayers = new boolean[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            moeLayers[l] = layers[l].isMoe();
+        }
+        int experts = Math.max(1, spec.numRoutedExperts());
+        ExpertPlacement placement = new ExpertPlacement(ep, moeLayers, experts);
+        ExpertDispatcher dispatcher = new ExpertDispatcher(workers, placement, new ExpertLoad(layers.length, experts, ep.size()),
+                spec.hiddenSize(), spec.maxIntermediateSize(), experts, Math.max(1, spec.expertsPerToken()));
+        return new ForwardScratch(spec, mla, workers, dispatcher);
     }
 
     public int numLayers() {

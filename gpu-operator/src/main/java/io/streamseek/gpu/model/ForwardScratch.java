@@ -4,6 +4,8 @@ import io.streamseek.gpu.attention.MlaScratch;
 import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.moe.MoeScratch;
+import io.streamseek.gpu.moe.ep.ExpertDispatcher;
+import io.streamseek.gpu.moe.ep.ExpertLoad;
 
 /** Every buffer one forward pass needs, reused across steps: a decode step allocates nothing. */
 public final class ForwardScratch {
@@ -17,13 +19,21 @@ public final class ForwardScratch {
     final StepBatch single = new StepBatch(); // the one-sequence step of the single-sequence forward
 
     final CpuWorkers workers;
+    final boolean singleRank; // batch-1 MoE may then take the row-split path
 
-    public ForwardScratch(ModelSpec spec, MlaSpec mla, CpuWorkers workers) {
+    ForwardScratch(ModelSpec spec, MlaSpec mla, CpuWorkers workers, ExpertDispatcher dispatcher) {
         this.spec = spec;
         this.workers = workers;
+        this.singleRank = dispatcher.ranks() == 1;
         this.mla = new MlaScratch(mla, workers);
-        this.moe = new MoeScratch(spec.maxIntermediateSize(), spec.hiddenSize(), spec.numRoutedExperts(), spec.expertsPerToken(), workers);
+        this.moe = new MoeScratch(spec.maxIntermediateSize(), spec.hiddenSize(), spec.numRoutedExperts(), spec.expertsPerToken(), workers,
+                dispatcher);
         this.hidden = new float[0];
+    }
+
+    /** What the expert-parallel ranks did so far with this scratch. */
+    public ExpertLoad.Snapshot expertLoad() {
+        return moe.dispatcher().load().snapshot();
     }
 
     void ensure(int tokens) {

@@ -2,6 +2,7 @@ package io.streamseek.gpu.moe;
 
 import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.moe.ep.ExpertDispatcher;
 
 /**
  * DeepSeekMoE: each token runs through its {@code num_experts_per_tok} routed experts, weighted by
@@ -19,17 +20,20 @@ import io.streamseek.gpu.backend.cpu.Linear;
 public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp sharedExperts) {
 
     /**
-     * {@code out[outOffset ..] = moe(x[xOffset ..])} for one token.
+     * {@code out[outOffset ..] = moe(x[xOffset ..])} for one token on a single rank: the batch-1
+     * decode path, where every core takes a share of the rows of all chosen experts at once.
      *
+     * @param layer the decoder layer index, for the load counters
      * @param s per-worker scratch
      */
-    public void forward(float[] x, int xOffset, float[] out, int outOffset, MoeScratch s) {
+    public void forward(float[] x, int xOffset, float[] out, int outOffset, MoeScratch s, int layer) {
         s.workers.matvec(gate, x, xOffset, s.logits, 0);
         s.router.route(router, s.logits, 0, s.chosen, s.weights);
         int k = router.expertsPerToken();
         // Summed in ascending expert index, not gate order: the order then depends only on which
-        // experts were chosen, the same however tokens are grouped.
+        // experts were chosen, the same however tokens are grouped or wherever experts run.
         sortChosen(s.chosen, s.weights, k);
+        s.dispatcher.routed(layer, s.chosen, k);
         int slots = sharedExperts == null ? k : k + 1;
         for (int j = 0; j < slots; j++) {
             Mlp mlp = j < k ? experts[s.chosen[j]] : sharedExperts;
@@ -54,12 +58,12 @@ public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp shared
     }
 
     /**
-     * {@link #forward} for {@code tokens} rows at once: route every token, then run each chosen
-     * expert once over all the tokens that chose it (grouped by expert) and add its output into those
-     * tokens in ascending expert order, then the shared experts over all tokens. A token's sum has
-     * the same terms in the same order as on the single-token path, so it is bitwise the same.
+     * {@link #forward} for {@code tokens} rows at once: route every token on the caller, then hand
+     * the tokens to the expert-parallel ranks that own their experts (see {@link ExpertDispatcher}).
+     * A token's sum has the same terms in the same order as on the single-token path, so it is
+     * bitwise the same for any batch and any number of ranks.
      */
-    public void forwardBatch(float[] x, int tokens, float[] out, MoeScratch s) {
+    public void forwardBatch(float[] x, int tokens, float[] out, MoeScratch s, int layer) {
         int hidden = gate.cols();
         int numExperts = gate.rows();
         int k = router.expertsPerToken();
@@ -70,41 +74,8 @@ public record MoeLayer(Linear gate, RouterSpec router, Mlp[] experts, Mlp shared
             sortChosen(s.chosen, s.weights, k);
             System.arraycopy(s.chosen, 0, s.batchChosen, t * k, k);
             System.arraycopy(s.weights, 0, s.batchWeights, t * k, k);
-            s.batchAssigned[t] = false;
         }
-        for (int e = 0; e < numExperts; e++) {
-            int served = 0;
-            for (int t = 0; t < tokens; t++) {
-                for (int j = 0; j < k; j++) {
-                    if (s.batchChosen[t * k + j] == e) {
-                        s.batchTokens[served] = t;
-                        s.batchTokenWeights[served] = s.batchWeights[t * k + j];
-                        System.arraycopy(x, t * hidden, s.batchIn, served * hidden, hidden);
-                        served++;
-                    }
-                }
-            }
-            if (served > 0) {
-                experts[e].forwardBatch(s.batchIn, 0, served, s.batchOut, 0, s);
-                for (int i = 0; i < served; i++) {
-                    addInto(out, s.batchTokens[i] * hidden, s.batchTokenWeights[i], s.batchOut, i * hidden, hidden, s.batchAssigned[s.batchTokens[i]]);
-                    s.batchAssigned[s.batchTokens[i]] = true;
-                }
-            }
-        }
-        if (sharedExperts != null) {
-            sharedExperts.forwardBatch(x, 0, tokens, s.batchOut, 0, s);
-            for (int t = 0; t < tokens; t++) {
-                addInto(out, t * hidden, 1f, s.batchOut, t * hidden, hidden, true);
-            }
-        }
-    }
-
-    /** {@code out = scale·y} for a token's first expert, {@code out + scale·y} after: the single-token path's arithmetic. */
-    private static void addInto(float[] out, int outOffset, float scale, float[] y, int yOffset, int n, boolean accumulate) {
-        for (int i = 0; i < n; i++) {
-            out[outOffset + i] = accumulate ? out[outOffset + i] + scale * y[yOffset + i] : scale * y[yOffset + i];
-        }
+        s.dispatcher.run(layer, this, x, tokens, s.batchChosen, s.batchWeights, out);
     }
 
     private static void sortChosen(int[] chosen, float[] weights, int k) {

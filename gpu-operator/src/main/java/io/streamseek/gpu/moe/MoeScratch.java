@@ -2,6 +2,7 @@ package io.streamseek.gpu.moe;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.moe.ep.ExpertDispatcher;
 
 /** Reusable buffers of the MLP and MoE forward of one worker: a token allocates nothing. */
 public final class MoeScratch {
@@ -14,17 +15,14 @@ public final class MoeScratch {
     final float[] weights;   // [num_experts_per_tok]
     final Router router;
     final CpuWorkers workers;
+    final ExpertDispatcher dispatcher;
     // Batched (prefill) buffers, grown to the largest chunk seen.
     float[] batchGate = new float[0];   // [tokens, intermediate]
     float[] batchUp = new float[0];     // [tokens, intermediate]
-    float[] batchIn = new float[0];     // [tokens, hidden]: the tokens routed to one expert
-    float[] batchOut = new float[0];    // [tokens, hidden]
     float[] batchLogits = new float[0]; // [tokens, n_routed_experts]
     int[] batchChosen = new int[0];     // [tokens, num_experts_per_tok]
     float[] batchWeights = new float[0];
-    int[] batchTokens = new int[0];     // [tokens]: which tokens an expert serves
-    float[] batchTokenWeights = new float[0];
-    boolean[] batchAssigned = new boolean[0];
+    private int batchCapacity;
     private final int maxIntermediate;
     private final int hidden;
     private final int maxExperts;
@@ -41,8 +39,10 @@ public final class MoeScratch {
      * @param maxExperts {@code n_routed_experts} (0 for a dense model)
      * @param maxExpertsPerToken {@code num_experts_per_tok}
      * @param workers the cores matrix products run on
+     * @param dispatcher spreads a batch's experts over the expert-parallel ranks
      */
-    public MoeScratch(int maxIntermediate, int hidden, int maxExperts, int maxExpertsPerToken, CpuWorkers workers) {
+    public MoeScratch(int maxIntermediate, int hidden, int maxExperts, int maxExpertsPerToken, CpuWorkers workers,
+                      ExpertDispatcher dispatcher) {
         int slots = Math.max(1, maxExpertsPerToken) + 1;
         this.gates = new float[slots][maxIntermediate];
         this.ups = new float[slots][maxIntermediate];
@@ -52,6 +52,7 @@ public final class MoeScratch {
         this.weights = new float[Math.max(1, maxExpertsPerToken)];
         this.router = new Router(Math.max(1, maxExperts), Math.max(1, maxExperts));
         this.workers = workers;
+        this.dispatcher = dispatcher;
         this.maxIntermediate = maxIntermediate;
         this.hidden = hidden;
         this.maxExperts = Math.max(1, maxExperts);
@@ -64,17 +65,13 @@ public final class MoeScratch {
     }
 
     void ensureBatch(int tokens) {
-        if (batchTokens.length < tokens) {
+        if (batchCapacity < tokens) {
+            batchCapacity = tokens;
             batchGate = new float[tokens * maxIntermediate];
             batchUp = new float[tokens * maxIntermediate];
-            batchIn = new float[tokens * hidden];
-            batchOut = new float[tokens * hidden];
             batchLogits = new float[tokens * maxExperts];
             batchChosen = new int[tokens * maxExpertsPerToken];
             batchWeights = new float[tokens * maxExpertsPerToken];
-            batchTokens = new int[tokens];
-            batchTokenWeights = new float[tokens];
-            batchAssigned = new boolean[tokens];
         }
     }
 
@@ -88,6 +85,10 @@ public final class MoeScratch {
 
     void runJobs(int count) {
         workers.matvecs(count, jobWeights, jobInputs, jobInputOffsets, jobOutputs, jobOutputOffsets);
+    }
+
+    public ExpertDispatcher dispatcher() {
+        return dispatcher;
     }
 
     public CpuWorkers workers() {

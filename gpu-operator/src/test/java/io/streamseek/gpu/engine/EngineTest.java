@@ -49,7 +49,8 @@ class EngineTest {
 
     private static EngineConfig config(long cacheTokens, int maxNumSeqs, int maxTokensPerStep, int maxWaiting) {
         long bytes = cacheTokens * 4L * model.numLayers() * model.mlaSpec().latentWidth();
-        return new EngineConfig(4, bytes, maxNumSeqs, maxTokensPerStep, maxWaiting, 2, "secret".getBytes(StandardCharsets.UTF_8));
+        return EngineConfig.builder().blockSize(4).cacheBytes(bytes).maxNumSeqs(maxNumSeqs).maxTokensPerStep(maxTokensPerStep)
+                .maxWaiting(maxWaiting).threads(2).prefixSecret("secret".getBytes(StandardCharsets.UTF_8)).build();
     }
 
     private static GenerationRequest request(String id, int[] prompt, int maxTokens, SamplingParams sampling) {

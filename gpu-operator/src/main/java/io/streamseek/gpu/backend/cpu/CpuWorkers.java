@@ -35,6 +35,15 @@ public final class CpuWorkers implements AutoCloseable {
     private int[] inputOffsets = new int[1];
     private float[][] outputs = new float[1][];
     private int[] outputOffsets = new int[1];
+    private SliceTask task; // non-null: the job is this task on every slice instead of products
+
+    /** Work that every slice runs once per {@link #run} call, on its own thread. */
+    public interface SliceTask {
+        /**
+         * @param slice this thread's index in {@code [0, threads())}; slice 0 is the calling thread
+         */
+        void run(int slice);
+    }
 
     public CpuWorkers(int threads) {
         if (threads < 1) {
@@ -123,6 +132,20 @@ public final class CpuWorkers implements AutoCloseable {
         dispatch(count);
     }
 
+    /**
+     * Runs {@code task} once on every slice at the same time and returns when all are done: for
+     * work split other than by rows, such as experts spread over expert-parallel ranks. A failure
+     * on any slice is rethrown here.
+     */
+    public void run(SliceTask task) {
+        this.task = task;
+        try {
+            dispatch(0);
+        } finally {
+            this.task = null;
+        }
+    }
+
     private void dispatch(int jobs) {
         this.count = jobs;
         failure = null;
@@ -154,6 +177,10 @@ public final class CpuWorkers implements AutoCloseable {
     }
 
     private void runSlice(int slice) {
+        if (task != null) {
+            task.run(slice);
+            return;
+        }
         for (int i = 0; i < count; i++) {
             int rows = weights[i].rows();
             int start = (int) ((long) rows * slice / slices);

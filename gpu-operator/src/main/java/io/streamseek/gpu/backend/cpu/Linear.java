@@ -24,6 +24,11 @@ public final class Linear {
 
     static final int SCALE_BLOCK = 128;
 
+    /** Rows widened together by a batched product: 4 rows of 4 KiB plus a 4-token group fill about half of L1. */
+    private static final int ROW_BLOCK = 4;
+    /** One block of widened rows per thread: matmul runs on every worker at once. */
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
     private final Format format;
     private final int rows;
     private final int cols;
@@ -63,6 +68,16 @@ public final class Linear {
         return new Linear(Format.E4M3, rows, cols, data, scaleInv);
     }
 
+    /** Rows {@code [first, first + count)} as a weight of their own, sharing this one's memory. */
+    public Linear rows(int first, int count) {
+        if (format == Format.E4M3 || first < 0 || count < 1 || first + count > rows) {
+            throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
+                    + " weight of " + rows + " rows");
+        }
+        ByteBuffer slice = data.duplicate().position(first * cols * format.bytes).limit((first + count) * cols * format.bytes).slice();
+        return new Linear(format, count, cols, slice, null);
+    }
+
     /** A weight held as f32 values in memory (tests, small derived matrices). */
     public static Linear ofFloats(int rows, int cols, float[] values) {
         ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -100,9 +115,54 @@ public final class Linear {
      * memory once and reused from cache for every token.
      */
     public void matmul(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens, int rowStart, int rowEnd) {
-        for (int r = rowStart; r < rowEnd; r++) {
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * outStride + r] = dot(r, x, xOffset + t * xStride);
+        if (tokens < 2 || (format != Format.F32 && format != Format.BF16)) {
+            for (int r = rowStart; r < rowEnd; r++) {
+                for (int t = 0; t < tokens; t++) {
+                    out[outOffset + t * outStride + r] = dot(r, x, xOffset + t * xStride);
+                }
+            }
+            return;
+        }
+        // Several tokens: widen a block of rows to f32 once, then four tokens per pass over each
+        // row, so the step is bound by FMAs rather than by loads and conversions; the block keeps
+        // a group's activations in L1 across its rows. A short group repeats its last token
+        // (computed twice, written twice, same value) rather than taking another code path.
+        float[] block = ROWS.get();
+        if (block.length < ROW_BLOCK * cols) {
+            block = new float[ROW_BLOCK * cols];
+            ROWS.set(block);
+        }
+        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
+            int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
+            for (int r = r0; r < r1; r++) {
+                int rowOffset = (int) ((long) r * cols * format.bytes);
+                if (format == Format.BF16) {
+                    VectorDot.widenBf16(data, rowOffset, block, (r - r0) * cols, cols);
+                } else {
+                    VectorDot.copyF32(data, rowOffset, block, (r - r0) * cols, cols);
+                }
+            }
+            int t = 0;
+            for (; t + 1 < tokens; t += 4) {
+                int t1 = t + 1;
+                int t2 = Math.min(t + 2, tokens - 1);
+                int t3 = Math.min(t + 3, tokens - 1);
+                int r = r0;
+                for (; r + 1 < r1; r += 2) { // the second row's outputs sit right after the first's
+                    VectorDot.f32x2x4(block, (r - r0) * cols, x, xOffset + t * xStride, xOffset + t1 * xStride, xOffset + t2 * xStride,
+                            xOffset + t3 * xStride, cols, out, outOffset + t * outStride + r, outOffset + t1 * outStride + r,
+                            outOffset + t2 * outStride + r, outOffset + t3 * outStride + r);
+                }
+                for (; r < r1; r++) {
+                    VectorDot.f32x4(block, (r - r0) * cols, x, xOffset + t * xStride, xOffset + t1 * xStride, xOffset + t2 * xStride,
+                            xOffset + t3 * xStride, cols, out, outOffset + t * outStride + r, outOffset + t1 * outStride + r,
+                            outOffset + t2 * outStride + r, outOffset + t3 * outStride + r);
+                }
+            }
+            if (t < tokens) {
+                for (int r = r0; r < r1; r++) {
+                    out[outOffset + t * outStride + r] = VectorDot.f32(block, (r - r0) * cols, x, xOffset + t * xStride, cols);
+                }
             }
         }
     }

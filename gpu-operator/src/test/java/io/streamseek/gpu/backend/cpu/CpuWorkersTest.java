@@ -39,6 +39,36 @@ class CpuWorkersTest {
     }
 
     @Test
+    void batchedProductGivesEveryTokenBitwiseItsSingleTokenDot() {
+        SplittableRandom random = new SplittableRandom(11);
+        int rows = 37;
+        int cols = 203; // not a multiple of the vector length: the scalar tail is exercised too
+        ByteBuffer bf16 = ByteBuffer.allocate(rows * cols * 2).order(ByteOrder.LITTLE_ENDIAN);
+        float[] f32 = new float[rows * cols];
+        for (int i = 0; i < rows * cols; i++) {
+            f32[i] = (float) random.nextGaussian();
+            bf16.putShort(2 * i, (short) (Float.floatToRawIntBits(f32[i]) >>> 16));
+        }
+        for (Linear w : new Linear[] {Linear.ofFloats(rows, cols, f32), Linear.of(Linear.Format.BF16, rows, cols, bf16)}) {
+            for (int tokens = 1; tokens <= 9; tokens++) {
+                int stride = cols + 3;
+                float[] x = new float[tokens * stride];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+                float[] out = new float[tokens * rows];
+                w.matmul(x, 0, stride, out, 0, rows, tokens, 0, rows);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(out[t * rows + r]).as("%s, %d tokens, token %d row %d", w.format(), tokens, t, r)
+                                .isEqualTo(w.dot(r, x, t * stride));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aWorkersFailureReachesTheCallerAndThePoolKeepsServing() {
         ByteBuffer shortData = ByteBuffer.allocate(512 * 256 * 2).order(ByteOrder.LITTLE_ENDIAN);
         Linear w = Linear.of(Linear.Format.BF16, 512, 256, shortData);
