@@ -1,5 +1,8 @@
 package io.streamseek.gpu.engine;
 
+import io.streamseek.gpu.accounting.CostMeter;
+import io.streamseek.gpu.accounting.FlopModel;
+import io.streamseek.gpu.accounting.TokenCost;
 import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.cache.BlockAllocator;
@@ -45,10 +48,14 @@ public final class Engine implements AutoCloseable {
     private volatile boolean accepting = true;
     private volatile boolean stopping;
     private float[] logits = new float[0];
+    private final FlopModel flopModel;
+    private long[] stepFlops = new long[0];
+    private final AtomicLong stepNanosTotal = new AtomicLong();
+    private final AtomicLong unbilledNanos = new AtomicLong();
 
     /** What the engine keeps with each sequence. */
     private record State(GenerationRequest request, RequestHandle handle, Sampler sampler, TokenListener listener,
-                         long submitted, long[] firstScheduled, long[] firstToken) {
+                         long submitted, long[] firstScheduled, long[] firstToken, CostMeter meter) {
     }
 
     public Engine(DeepSeekModel model, EngineConfig config) {
@@ -59,6 +66,7 @@ public final class Engine implements AutoCloseable {
         BlockManager blocks = new BlockManager(new BlockAllocator(store.numBlocks(), config.blockSize()), config.prefixSecret());
         this.scheduler = new Scheduler(blocks, store, config.maxNumSeqs(), config.maxTokensPerStep());
         this.scratch = model.newScratch(workers, config.expertParallel());
+        this.flopModel = new FlopModel(model);
         this.stepThread = new Thread(this::run, "streamseek-engine-step");
         this.stepThread.setDaemon(true);
         this.stepThread.start();
@@ -87,7 +95,8 @@ public final class Engine implements AutoCloseable {
         }
         if (rejection != null) {
             handle.complete(new GenerationResult(request.requestId(), new int[0], FinishReason.REJECTED, rejection,
-                    request.promptTokens().length, 0, 0, -1, 0));
+                    request.promptTokens().length, 0, 0, -1, 0,
+                    new CostMeter().result(request.promptTokens().length, 0, 0, -1, config.pricing())));
             return handle;
         }
         if (pending.incrementAndGet() > config.maxWaiting()) {
@@ -97,7 +106,7 @@ public final class Engine implements AutoCloseable {
         long deadline = request.deadline() == null ? Long.MAX_VALUE
                 : now + Math.max(0, Duration.between(Instant.now(), request.deadline()).toNanos());
         State state = new State(request, handle, Sampler.create(request.sampling(), model.spec().vocabSize()),
-                listener == null ? TokenListener.NONE : listener, now, new long[] {-1}, new long[] {-1});
+                listener == null ? TokenListener.NONE : listener, now, new long[] {-1}, new long[] {-1}, new CostMeter());
         intake.add(new Sequence(ids.incrementAndGet(), request.tenantId(), request.promptTokens(), request.maxTokens(),
                 request.priority(), now, deadline, state));
         return handle;
@@ -127,6 +136,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void step() {
+        long started = System.nanoTime();
         ScheduledStep plan = scheduler.schedule();
         preemptions.addAndGet(plan.preempted().size());
         if (plan.isEmpty()) {
@@ -154,6 +164,7 @@ public final class Engine implements AutoCloseable {
             }
             return;
         }
+        account(plan, System.nanoTime() - started);
         int row = 0;
         int vocab = model.spec().vocabSize();
         for (ScheduledStep.Work w : plan.work()) {
@@ -164,6 +175,56 @@ public final class Engine implements AutoCloseable {
             }
             row++;
         }
+    }
+
+    /**
+     * Splits a step's time over its sequences by their FLOPs (the remainder of the division goes to
+     * the last, so the shares add up to the step), and its weight reads by their share of tokens.
+     * A share for positions computed again after a preemption is the engine's, not the request's.
+     */
+    private void account(ScheduledStep plan, long stepNanos) {
+        int n = plan.work().size();
+        if (stepFlops.length < n) {
+            stepFlops = new long[n];
+        }
+        long totalFlops = 0;
+        int totalTokens = 0;
+        for (int i = 0; i < n; i++) {
+            ScheduledStep.Work w = plan.work().get(i);
+            long f = 0;
+            for (int pos = w.from(); pos < w.from() + w.count(); pos++) {
+                f += flopModel.tokenFlops(pos, !w.naive(), w.samples() && pos == w.from() + w.count() - 1);
+            }
+            stepFlops[i] = f;
+            totalFlops += f;
+            totalTokens += w.count();
+        }
+        long weightBytes = model.stepWeightBytes(scratch.lastStepExperts());
+        long cacheBytesPerPosition = 4L * model.numLayers() * model.mlaSpec().latentWidth();
+        long blockBytes = cacheBytesPerPosition * config.blockSize();
+        long handedOut = 0;
+        for (int i = 0; i < n; i++) {
+            ScheduledStep.Work w = plan.work().get(i);
+            State state = (State) w.sequence().attachment;
+            long share = i == n - 1 ? stepNanos - handedOut : (long) ((double) stepNanos * stepFlops[i] / Math.max(1, totalFlops));
+            handedOut += share;
+            long billed = state.meter().billable(flopModel, w.from(), w.count(), !w.naive(), w.samples());
+            double billedFraction = stepFlops[i] == 0 ? 0 : (double) billed / stepFlops[i];
+            long contextRead = 0;
+            for (int pos = w.from(); pos < w.from() + w.count(); pos++) {
+                contextRead += (pos + 1) * cacheBytesPerPosition;
+            }
+            long bytes = weightBytes * w.count() / Math.max(1, totalTokens) + contextRead;
+            long billedNanos = Math.round(share * billedFraction);
+            state.meter().charge(billedNanos, Math.round(bytes * billedFraction));
+            unbilledNanos.addAndGet(share - billedNanos);
+            state.meter().holding(w.sequence().blocksHeld() * blockBytes);
+            if (w.samples()) {
+                state.meter().token(new TokenCost(stepNanos, n, billed, Math.round(bytes * billedFraction), flopModel.expertsActivated()),
+                        System.nanoTime());
+            }
+        }
+        stepNanosTotal.addAndGet(stepNanos);
     }
 
     private void sample(Sequence s, float[] rowLogits, int offset) {
@@ -209,9 +270,21 @@ public final class Engine implements AutoCloseable {
         State state = (State) s.attachment;
         long now = System.nanoTime();
         long scheduled = state.firstScheduled()[0];
+        long queued = (scheduled < 0 ? now : scheduled) - state.submitted();
+        long firstToken = state.firstToken()[0] < 0 ? -1 : state.firstToken()[0] - state.submitted();
         state.handle().complete(new GenerationResult(state.request().requestId(), s.generatedTokens(), reason, error,
-                s.promptLength(), s.cachedPromptTokens(), (scheduled < 0 ? now : scheduled) - state.submitted(),
-                state.firstToken()[0] < 0 ? -1 : state.firstToken()[0] - state.submitted(), now - state.submitted()));
+                s.promptLength(), s.cachedPromptTokens(), queued, firstToken, now - state.submitted(),
+                state.meter().result(s.promptLength(), s.cachedPromptTokens(), queued, firstToken, config.pricing())));
+    }
+
+    /** Wall time of every step so far: the device time the requests' shares add up to, with {@link #unbilledNanos()}. */
+    public long stepNanos() {
+        return stepNanosTotal.get();
+    }
+
+    /** Step time spent recomputing preempted sequences: the engine's overhead, billed to no request. */
+    public long unbilledNanos() {
+        return unbilledNanos.get();
     }
 
     /** Work done per routed expert and per expert-parallel rank so far. */

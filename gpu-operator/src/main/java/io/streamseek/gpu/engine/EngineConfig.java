@@ -1,5 +1,6 @@
 package io.streamseek.gpu.engine;
 
+import io.streamseek.gpu.accounting.Pricing;
 import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
 
 import java.security.SecureRandom;
@@ -18,9 +19,11 @@ import java.security.SecureRandom;
  * @param prefixSecret key of the tenant salts of prefix-cache hashes; keep it private (default:
  *     random per engine, so prefix hashes mean nothing outside it)
  * @param expertParallel how routed experts are spread over ranks (default: one rank)
+ * @param pricing the price of a device-hour that request costs are computed with (default
+ *     {@link Pricing#DEFAULT}, a placeholder)
  */
 public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int maxTokensPerStep, int maxWaiting, int threads,
-                           byte[] prefixSecret, ExpertParallelConfig expertParallel) {
+                           byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing) {
 
     public EngineConfig {
         positive("blockSize", blockSize);
@@ -63,6 +66,7 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
         private int threads = Runtime.getRuntime().availableProcessors();
         private byte[] prefixSecret;
         private ExpertParallelConfig expertParallel = ExpertParallelConfig.SINGLE;
+        private Pricing pricing = Pricing.DEFAULT;
 
         public Builder blockSize(int v) {
             blockSize = v;
@@ -104,13 +108,18 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
             return this;
         }
 
+        public Builder pricing(Pricing v) {
+            pricing = v;
+            return this;
+        }
+
         public EngineConfig build() {
             byte[] secret = prefixSecret;
             if (secret == null) {
                 secret = new byte[32];
                 new SecureRandom().nextBytes(secret);
             }
-            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel);
+            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel, pricing);
         }
     }
 }

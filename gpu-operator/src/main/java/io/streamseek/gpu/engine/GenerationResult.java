@@ -1,5 +1,7 @@
 package io.streamseek.gpu.engine;
 
+import io.streamseek.gpu.accounting.RequestCost;
+
 /**
  * How a request ended.
  *
@@ -9,9 +11,10 @@ package io.streamseek.gpu.engine;
  * @param queuedNanos from submission to the first step that computed it
  * @param firstTokenNanos from submission to the first generated token; -1 if none
  * @param totalNanos from submission to the end
+ * @param cost what the request cost, token by token (all zero when rejected)
  */
 public record GenerationResult(String requestId, int[] tokens, FinishReason finishReason, String error, int promptTokens,
-                               int cachedPromptTokens, long queuedNanos, long firstTokenNanos, long totalNanos) {
+                               int cachedPromptTokens, long queuedNanos, long firstTokenNanos, long totalNanos, RequestCost cost) {
 
     /** Why generation ended. */
     public enum FinishReason { STOP, LENGTH, REJECTED, TIMED_OUT, CANCELLED, FAILED }

@@ -72,6 +72,7 @@ public final class DeepSeekModel {
                 }
             }
         }
+        s.moe.dispatcher().beginStep();
         for (int t = 0; t < count; t++) {
             embedTokens.copyRow(batch.tokenId(t), s.hidden, t * hidden);
         }
@@ -125,6 +126,23 @@ public final class DeepSeekModel {
             bytes += layer.isMoe() ? layer.moe().bytesPerToken() : layer.denseMlp().bytes();
         }
         return bytes;
+    }
+
+    /**
+     * Bytes of weights a step reads when its tokens chose {@code routedExperts} distinct routed
+     * experts (summed over the MoE layers): every dense weight once, those experts once each.
+     */
+    public long stepWeightBytes(int routedExperts) {
+        long bytes = decodeBytesPerToken();
+        long perExpert = 0;
+        for (DecoderLayer layer : layers) {
+            if (layer.isMoe()) {
+                // Every MoE layer of a DeepSeek model has experts of one size.
+                perExpert = layer.moe().experts()[0].bytes();
+                bytes -= layer.moe().router().expertsPerToken() * perExpert;
+            }
+        }
+        return bytes + routedExperts * perExpert;
     }
 
     public ModelSpec spec() {

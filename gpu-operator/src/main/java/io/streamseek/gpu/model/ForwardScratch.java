@@ -36,6 +36,11 @@ public final class ForwardScratch {
         return moe.dispatcher().load().snapshot();
     }
 
+    /** Routed experts whose weights the last forward step read, summed over layers. */
+    public int lastStepExperts() {
+        return moe.dispatcher().stepExperts();
+    }
+
     void ensure(int tokens) {
         int size = tokens * spec.hiddenSize();
         if (hidden.length < size) {

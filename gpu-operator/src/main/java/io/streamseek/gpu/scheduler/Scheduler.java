@@ -123,7 +123,9 @@ public final class Scheduler {
             next.table = blocks.admit(next.tenantId(), next.tokens(), next.length());
             // Only prompt tokens are ever reused: generated ones were computed with the other attention path.
             next.computed = Math.min(next.table.cachedTokens(), next.promptLength() - 1);
-            if (next.cachedPromptTokens == 0) {
+            // Reported (and not billed) from the first admission only: after a preemption, hits on
+            // the sequence's own blocks are not the tenant's cache saving the request work.
+            if (next.admissions++ == 0) {
                 next.cachedPromptTokens = next.computed;
             }
             next.cache = new PagedLatentCache(store, next.table, next.computed);

@@ -27,6 +27,7 @@ public final class Sequence {
     BlockTable table;
     PagedLatentCache cache;
     int cachedPromptTokens;
+    int admissions;
     /** Whatever the engine keeps with the sequence (its handle, sampler, listener). */
     public final Object attachment;
 
@@ -106,6 +107,11 @@ public final class Sequence {
             tokens = Arrays.copyOf(tokens, Math.min(promptLength + maxTokens, 2 * tokens.length));
         }
         tokens[length++] = token;
+    }
+
+    /** Cache blocks the sequence holds now (shared prefix blocks included). */
+    public int blocksHeld() {
+        return table == null ? 0 : table.size();
     }
 
     /** Whether the sequence holds blocks and is being computed. */

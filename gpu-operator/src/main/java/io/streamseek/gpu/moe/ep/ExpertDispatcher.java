@@ -45,6 +45,7 @@ public final class ExpertDispatcher implements CpuWorkers.SliceTask {
     private float[] expertOut = new float[0];  // [tokens·k, hidden]
     private float[] sharedOut = new float[0];  // [tokens, hidden]
     private int capacity;
+    private int stepExperts; // routed experts whose weights were read since beginStep, summed over layers
 
     // The layer being dispatched, published to the slices by CpuWorkers.run.
     private MoeLayer moe;
@@ -101,8 +102,19 @@ public final class ExpertDispatcher implements CpuWorkers.SliceTask {
         return ranks;
     }
 
+    /** Starts counting the routed experts one forward step reads. */
+    public void beginStep() {
+        stepExperts = 0;
+    }
+
+    /** Routed experts whose weights the step read, summed over the MoE layers: what it paid for in memory traffic. */
+    public int stepExperts() {
+        return stepExperts;
+    }
+
     /** Counts a token's routing done outside {@link #run} (the batch-1 path of a single rank). */
     public void routed(int layer, int[] chosen, int count) {
+        stepExperts += count;
         for (int j = 0; j < count; j++) {
             load.routed(layer, chosen[j], 1);
         }
@@ -174,6 +186,7 @@ public final class ExpertDispatcher implements CpuWorkers.SliceTask {
                 continue;
             }
             load.routed(layer, e, n);
+            stepExperts++;
             int[] owners = placement.owners(layer, e);
             // A replicated expert's tokens are split evenly, in order, between its owners.
             for (int o = 0; o < owners.length; o++) {
