@@ -1,5 +1,6 @@
 package io.streamseek.gpu.cli;
 
+import io.streamseek.gpu.bench.PeakFlops;
 import io.streamseek.gpu.engine.Engine;
 import io.streamseek.gpu.engine.EngineConfig;
 import io.streamseek.gpu.engine.GenerationRequest;
@@ -33,13 +34,16 @@ final class BenchCommand {
             "  TTFT and TPOT p50/p99 and latent-cache bytes per token; --out writes DIR/bench.csv and DIR/bench.png.",
             "  --prompt-len N   prompt tokens per request (default 64)",
             "  --max-tokens N   generated tokens per request (default 32)",
-            "  --requests N     requests per level (default: 2 x concurrency, at least 4)");
+            "  --requests N     requests per level (default: 2 x concurrency, at least 4)",
+            "  --ep N           expert-parallel ranks (default 1); --ep-replicas EXPERT@RANK,... adds redundant experts",
+            "  A short warm-up runs first, so that no level pays for JIT compilation.");
 
     private BenchCommand() {
     }
 
     /** One concurrency level's figures. */
-    record Row(int concurrency, double tokensPerSecond, double ttftP50, double ttftP99, double tpotP50, double tpotP99, long cacheBytesPerToken) {
+    record Row(int concurrency, double tokensPerSecond, double ttftP50, double ttftP99, double tpotP50, double tpotP99, long cacheBytesPerToken,
+               double gflops, double expertImbalance) {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
@@ -58,31 +62,44 @@ final class BenchCommand {
         int maxTokens = (int) a.getLong("--max-tokens", 32);
         ExpertParallelConfig ep = ExpertParallelConfig.parse((int) a.getLong("--ep", 1), a.get("--ep-replicas", null));
         List<Row> rows = new ArrayList<>();
+        long mlaBytesPerToken;
+        long mhaBytesPerToken;
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model")))) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
-            long cacheBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
+            mlaBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
+            mhaBytesPerToken = 4L * model.mlaSpec().multiHeadCacheWidth() * model.numLayers();
+            err.println("warming up...");
+            level(model, config(4, 8, ep), 4, 8, promptLen, Math.min(maxTokens, 16), mlaBytesPerToken, null);
             for (int concurrency : levels) {
                 int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
-                EngineConfig config = EngineConfig.builder().maxNumSeqs(concurrency).maxTokensPerStep(Math.max(256, concurrency))
-                        .maxWaiting(4 * requests).expertParallel(ep).build();
-                rows.add(level(model, config, concurrency, requests, promptLen, maxTokens, cacheBytesPerToken, err));
+                rows.add(level(model, config(concurrency, requests, ep), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
             }
         }
-        out.printf("%n%11s %12s %11s %11s %11s %11s %16s%n", "concurrency", "tokens/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "cache B/token");
+        int threads = Runtime.getRuntime().availableProcessors();
+        double peak = PeakFlops.measureGflops(threads, 1000);
+        out.printf("%n%11s %10s %10s %10s %10s %10s %14s %9s %9s%n", "concurrency", "tokens/s", "TTFT p50", "TTFT p99", "TPOT p50",
+                "TPOT p99", "cache B/token", "GFLOP/s", "expert imb.");
         for (Row r : rows) {
-            out.printf("%11d %12.1f %9.1fms %9.1fms %9.2fms %9.2fms %16d%n", r.concurrency(), r.tokensPerSecond(), r.ttftP50(), r.ttftP99(),
-                    r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken());
+            out.printf("%11d %10.1f %8.1fms %8.1fms %8.2fms %8.2fms %14d %9.1f %9.2f%n", r.concurrency(), r.tokensPerSecond(), r.ttftP50(),
+                    r.ttftP99(), r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken(), r.gflops(), r.expertImbalance());
         }
+        out.printf("latent cache: %d bytes per token (f32, all layers) vs %d for the equivalent multi-head cache: %.1fx smaller%n",
+                mlaBytesPerToken, mhaBytesPerToken, (double) mhaBytesPerToken / mlaBytesPerToken);
+        Row best = rows.stream().max(java.util.Comparator.comparingDouble(Row::gflops)).orElseThrow();
+        out.printf("compute: %.1f GFLOP/s at concurrency %d = %.0f%% of the measured f32 FMA peak of %.1f GFLOP/s (%d threads)%n",
+                best.gflops(), best.concurrency(), 100 * best.gflops() / peak, peak, threads);
         if (rows.size() > 1) {
             out.printf("throughput at concurrency %d is %.1fx that at %d%n", rows.get(rows.size() - 1).concurrency(),
                     rows.get(rows.size() - 1).tokensPerSecond() / rows.get(0).tokensPerSecond(), rows.get(0).concurrency());
         }
         if (a.has("--out")) {
             Path dir = Files.createDirectories(Path.of(a.required("--out")));
-            StringBuilder csv = new StringBuilder("concurrency,tokens_per_s,ttft_p50_ms,ttft_p99_ms,tpot_p50_ms,tpot_p99_ms,latent_cache_bytes_per_token\n");
+            StringBuilder csv = new StringBuilder("concurrency,tokens_per_s,ttft_p50_ms,ttft_p99_ms,tpot_p50_ms,tpot_p99_ms,"
+                    + "latent_cache_bytes_per_token,gflops,expert_imbalance\n");
             for (Row r : rows) {
-                csv.append(String.format(java.util.Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.3f,%.3f,%d%n", r.concurrency(), r.tokensPerSecond(),
-                        r.ttftP50(), r.ttftP99(), r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken()));
+                csv.append(String.format(java.util.Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.3f,%.3f,%d,%.2f,%.3f%n", r.concurrency(),
+                        r.tokensPerSecond(), r.ttftP50(), r.ttftP99(), r.tpotP50(), r.tpotP99(), r.cacheBytesPerToken(), r.gflops(),
+                        r.expertImbalance()));
             }
             Files.writeString(dir.resolve("bench.csv"), csv);
             BenchChart.write(rows, dir.resolve("bench.png"));
@@ -91,12 +108,19 @@ final class BenchCommand {
         return 0;
     }
 
+    private static EngineConfig config(int concurrency, int requests, ExpertParallelConfig ep) {
+        return EngineConfig.builder().maxNumSeqs(concurrency).maxTokensPerStep(Math.max(256, concurrency)).maxWaiting(4 * requests)
+                .expertParallel(ep).build();
+    }
+
     private static Row level(DeepSeekModel model, EngineConfig config, int concurrency, int requests, int promptLen, int maxTokens,
                              long cacheBytesPerToken, PrintStream progress) throws Exception {
         SplittableRandom random = new SplittableRandom(concurrency);
         List<Double> ttft = new ArrayList<>();
         List<Double> tpot = new ArrayList<>();
         long generated = 0;
+        long flops = 0;
+        double imbalance;
         long started = System.nanoTime();
         try (Engine engine = new Engine(model, config)) {
             List<RequestHandle> inFlight = new ArrayList<>();
@@ -113,17 +137,23 @@ final class BenchCommand {
                 GenerationResult result = first.result().get(10, TimeUnit.MINUTES);
                 done++;
                 generated += result.tokens().length;
+                flops += result.cost().flops();
                 ttft.add(result.firstTokenNanos() / 1e6);
                 if (result.tokens().length > 1) {
                     tpot.add((result.totalNanos() - result.firstTokenNanos()) / 1e6 / (result.tokens().length - 1));
                 }
-                progress.printf("\rconcurrency %3d [%-30s] %d/%d", concurrency, "#".repeat(30 * done / requests), done, requests);
+                if (progress != null) {
+                    progress.printf("\rconcurrency %3d [%-30s] %d/%d", concurrency, "#".repeat(30 * done / requests), done, requests);
+                }
             }
+            imbalance = engine.expertLoad().expertImbalance();
         }
-        progress.println();
+        if (progress != null) {
+            progress.println();
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new Row(concurrency, generated / seconds, percentile(ttft, 50), percentile(ttft, 99), percentile(tpot, 50),
-                percentile(tpot, 99), cacheBytesPerToken);
+                percentile(tpot, 99), cacheBytesPerToken, flops / seconds / 1e9, imbalance);
     }
 
     static double percentile(List<Double> values, int p) {
