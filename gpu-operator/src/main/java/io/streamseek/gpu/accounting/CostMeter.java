@@ -25,11 +25,8 @@ public final class CostMeter {
      * @param logits whether the last position yields logits
      */
     public long billable(FlopModel model, int from, int count, boolean absorbed, boolean logits) {
-        long billed = 0;
         int end = from + count;
-        for (int pos = Math.max(from, billedUpTo); pos < end; pos++) {
-            billed += model.tokenFlops(pos, absorbed, logits && pos == end - 1);
-        }
+        long billed = model.rangeFlops(Math.max(from, billedUpTo), end, absorbed, logits);
         billedUpTo = Math.max(billedUpTo, end);
         flops += billed;
         return billed;

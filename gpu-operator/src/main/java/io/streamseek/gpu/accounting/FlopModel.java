@@ -66,6 +66,21 @@ public final class FlopModel {
         return perToken + context * (absorbed ? absorbedPerContext : naivePerContext) + (logits ? lmHead : 0);
     }
 
+    /**
+     * {@link #tokenFlops} summed over positions {@code [from, end)}, in closed form: the context
+     * term is an arithmetic series.
+     *
+     * @param logits whether the last position ({@code end - 1}) yields logits
+     */
+    public long rangeFlops(int from, int end, boolean absorbed, boolean logits) {
+        if (end <= from) {
+            return 0;
+        }
+        long n = end - from;
+        long contexts = (long) (from + 1 + end) * n / 2; // Σ (pos + 1) for pos in [from, end)
+        return n * perToken + contexts * (absorbed ? absorbedPerContext : naivePerContext) + (logits ? lmHead : 0);
+    }
+
     /** Routed and shared experts one token runs through, summed over all MoE layers. */
     public int expertsActivated() {
         return expertsPerToken;

@@ -191,12 +191,8 @@ public final class Engine implements AutoCloseable {
         int totalTokens = 0;
         for (int i = 0; i < n; i++) {
             ScheduledStep.Work w = plan.work().get(i);
-            long f = 0;
-            for (int pos = w.from(); pos < w.from() + w.count(); pos++) {
-                f += flopModel.tokenFlops(pos, !w.naive(), w.samples() && pos == w.from() + w.count() - 1);
-            }
-            stepFlops[i] = f;
-            totalFlops += f;
+            stepFlops[i] = flopModel.rangeFlops(w.from(), w.from() + w.count(), !w.naive(), w.samples());
+            totalFlops += stepFlops[i];
             totalTokens += w.count();
         }
         long weightBytes = model.stepWeightBytes(scratch.lastStepExperts());
@@ -210,10 +206,8 @@ public final class Engine implements AutoCloseable {
             handedOut += share;
             long billed = state.meter().billable(flopModel, w.from(), w.count(), !w.naive(), w.samples());
             double billedFraction = stepFlops[i] == 0 ? 0 : (double) billed / stepFlops[i];
-            long contextRead = 0;
-            for (int pos = w.from(); pos < w.from() + w.count(); pos++) {
-                contextRead += (pos + 1) * cacheBytesPerPosition;
-            }
+            // Position p reads the p + 1 cached rows before and at it: an arithmetic series.
+            long contextRead = (long) (2 * w.from() + 1 + w.count()) * w.count() / 2 * cacheBytesPerPosition;
             long bytes = weightBytes * w.count() / Math.max(1, totalTokens) + contextRead;
             long billedNanos = Math.round(share * billedFraction);
             state.meter().charge(billedNanos, Math.round(bytes * billedFraction));

@@ -24,7 +24,6 @@ public final class MoeScratch {
     float[] batchWeights = new float[0];
     private int batchCapacity;
     private final int maxIntermediate;
-    private final int hidden;
     private final int maxExperts;
     private final int maxExpertsPerToken;
     private final Linear[] jobWeights;
@@ -54,7 +53,6 @@ public final class MoeScratch {
         this.workers = workers;
         this.dispatcher = dispatcher;
         this.maxIntermediate = maxIntermediate;
-        this.hidden = hidden;
         this.maxExperts = Math.max(1, maxExperts);
         this.maxExpertsPerToken = Math.max(1, maxExpertsPerToken);
         this.jobWeights = new Linear[2 * slots];

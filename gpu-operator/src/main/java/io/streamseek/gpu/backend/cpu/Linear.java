@@ -161,7 +161,7 @@ public final class Linear {
             }
             if (t < tokens) {
                 for (int r = r0; r < r1; r++) {
-                    out[outOffset + t * outStride + r] = VectorDot.f32(block, (r - r0) * cols, x, xOffset + t * xStride, cols);
+                    out[outOffset + t * outStride + r] = Kernels.dot(block, (r - r0) * cols, x, xOffset + t * xStride, cols);
                 }
             }
         }

@@ -128,7 +128,7 @@ public final class VectorDot {
     /**
      * {@link #f32x4} for two rows ({@code w[wOffset ..]} and {@code w[wOffset + n ..]}) at once:
      * 16 accumulators (AVX-512 has 32 registers), each activation vector loaded once for both rows.
-     * Per output, the same lanes, FMAs and reduction as {@link #f32}: bitwise its result.
+     * Per output, the same lanes, FMAs and reduction as {@link #f32} and {@link Kernels#dot}: bitwise their result.
      */
     public static void f32x2x4(float[] w, int wOffset, float[] x, int x0, int x1, int x2, int x3, int n,
                                float[] out, int o0, int o1, int o2, int o3) {
@@ -196,22 +196,6 @@ public final class VectorDot {
         out[o1 + 1] = sf;
         out[o2 + 1] = sg;
         out[o3 + 1] = sh;
-    }
-
-    /** {@link #f32} for a row held in a float array. */
-    public static float f32(float[] w, int wOffset, float[] x, int xOffset, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int i = 0;
-        for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
-            acc0 = FloatVector.fromArray(F, w, wOffset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
-            acc1 = FloatVector.fromArray(F, w, wOffset + i + L).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += w[wOffset + i] * x[xOffset + i];
-        }
-        return sum;
     }
 
     /** FP8 E4M3 codes of one block times x, dequantised as {@link ScalarDot#e4m3} does: {@code bf16(code × scale)}. */
