@@ -1,6 +1,7 @@
 package io.streamseek.gpu.attention;
 
 import io.streamseek.gpu.backend.cpu.Kernels;
+import io.streamseek.gpu.backend.cpu.LatentKernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.cache.LatentCache;
 import io.streamseek.gpu.model.StepBatch;
@@ -171,44 +172,65 @@ public final class MlaAttention {
         }
     }
 
-    /**
-     * One head for every absorbed token of the step, directly over the cached latents; runs on any
-     * worker slice. The two absorbed projections are batched products over the step's tokens, so
-     * each of their outputs is the same fixed-order dot product for any batch.
+    /*
+     * The absorbed path in three passes over the worker slices. Each score and each latent output
+     * element is computed by one fixed sequence of operations per (token, head), whichever slice
+     * runs it and whatever else is in the step, so results stay batch-invariant.
      */
-    void attendAbsorbed(int h, MlaScratch s, MlaScratch.Slice b) {
+
+    /**
+     * Pass 1, one head for every absorbed token: {@code q_lat[t, h] = [W_k[h]ᵀ · q_nope, q_pe]}, the
+     * query moved into latent space next to its rotary part, laid out like a cached row so that a
+     * score is one dot product.
+     */
+    void absorbQuery(int h, MlaScratch s, MlaScratch.Slice b) {
         int heads = spec.numHeads();
         int qk = spec.qkHeadDim();
         int nope = spec.qkNopeHeadDim();
-        int ropeDim = spec.qkRopeHeadDim();
         int lora = spec.kvLoraRank();
-        int v = spec.vHeadDim();
+        int width = spec.latentWidth();
         int n = s.taskCount;
         for (int i = 0; i < n; i++) {
             System.arraycopy(s.q, s.taskToken(i) * heads * qk + h * qk, b.qNope, i * nope, nope);
         }
-        // q_abs = W_k[h]ᵀ · q_nope: the query moved into latent space.
-        absorbK[h].matmul(b.qNope, 0, nope, b.qAbs, 0, lora, n, 0, lora);
-        float[] scores = b.scores;
+        absorbK[h].matmul(b.qNope, 0, nope, s.qLatent, h * width, heads * width, n, 0, lora);
         for (int i = 0; i < n; i++) {
-            int context = s.taskContext(i);
-            LatentCache cache = s.taskCache(i);
-            int qRope = s.taskToken(i) * heads * qk + h * qk + nope;
-            for (int pos = 0; pos < context; pos++) {
-                float[] row = cache.rowArray(layer, pos);
-                int ro = cache.rowOffset(layer, pos);
-                float score = Kernels.dot(b.qAbs, i * lora, row, ro, lora) + Kernels.dot(s.q, qRope, row, ro + lora, ropeDim);
-                scores[pos] = score * spec.softmaxScale();
-            }
-            Kernels.softmax(scores, 0, context);
-            // o_lat = Σ_pos p · c_kv[pos]
-            java.util.Arrays.fill(b.oLatent, i * lora, (i + 1) * lora, 0f);
-            for (int pos = 0; pos < context; pos++) {
-                Kernels.axpy(scores[pos], cache.rowArray(layer, pos), cache.rowOffset(layer, pos), b.oLatent, i * lora, lora);
-            }
+            System.arraycopy(s.q, s.taskToken(i) * heads * qk + h * qk + nope, s.qLatent, (i * heads + h) * width + lora,
+                    spec.qkRopeHeadDim());
         }
-        // out = W_v[h] · o_lat
-        absorbV[h].matmul(b.oLatent, 0, lora, b.out, 0, v, n, 0, v);
+    }
+
+    /**
+     * Pass 2, every head of one token over its sequence's cached latents: scores, softmax, and
+     * {@code o_lat[t, h] = Σ_pos p[h, pos] · c_kv[pos]}. All heads share the latent rows, so each
+     * row is loaded once for a tile of heads instead of once per head.
+     */
+    void attendLatent(int i, MlaScratch s, MlaScratch.Slice b) {
+        int heads = spec.numHeads();
+        int lora = spec.kvLoraRank();
+        int width = spec.latentWidth();
+        int context = s.taskContext(i);
+        LatentCache cache = s.taskCache(i);
+        float[][] rows = b.rows;
+        int[] offsets = b.offsets;
+        for (int pos = 0; pos < context; pos++) {
+            rows[pos] = cache.rowArray(layer, pos);
+            offsets[pos] = cache.rowOffset(layer, pos);
+        }
+        float[] scores = b.scores; // [pos, head]
+        LatentKernels.scores(s.qLatent, i * heads * width, heads, rows, offsets, context, width, scores);
+        LatentKernels.softmaxPerHead(scores, heads, context, spec.softmaxScale());
+        LatentKernels.weightedSum(scores, heads, rows, offsets, context, lora, s.oLatent, i * heads * lora);
+        java.util.Arrays.fill(rows, 0, context, null);
+    }
+
+    /** Pass 3, one head for every absorbed token: {@code out = W_v[h] · o_lat[t, h]}. */
+    void absorbOutput(int h, MlaScratch s, MlaScratch.Slice b) {
+        int heads = spec.numHeads();
+        int lora = spec.kvLoraRank();
+        int v = spec.vHeadDim();
+        int n = s.taskCount;
+        absorbV[h].matmul(s.oLatent, h * lora, heads * lora, b.out, 0, v, n, 0, v);
         for (int i = 0; i < n; i++) {
             System.arraycopy(b.out, i * v, s.attn, s.taskToken(i) * heads * v + h * v, v);
         }

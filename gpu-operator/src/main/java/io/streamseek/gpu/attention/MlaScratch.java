@@ -9,9 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Reusable buffers of {@link MlaAttention}, shared by all layers of one worker: after warm-up a
  * decode step allocates nothing. They grow (rarely) when a longer chunk or context arrives.
  *
- * <p>Also the runner of the attention proper: on the naive path every (token, head) pair is a task,
- * on the absorbed path every head (over all the step's tokens, so its projections are batched),
- * pulled by the worker slices in turn. A task writes only its own part of {@code attn} and is
+ * <p>Also the runner of the attention proper: on the naive path every (token, head) pair is a task;
+ * the absorbed path runs three passes — per head (its query projection batched over the step's
+ * tokens), per token (all heads over the token's cached latents), per head (its output
+ * projection) — whose tasks the worker slices pull in turn. A task writes only its own part of {@code attn} and is
  * computed the same way whichever slice takes it, so results do not depend on the number of threads.
  */
 public final class MlaScratch implements CpuWorkers.SliceTask {
@@ -24,6 +25,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     float[] keysValues; // [context, heads × (qk_nope_head_dim + v_head_dim)]: the naive path's expansion
     float[] q;       // [tokens, heads × qk_head_dim]
     float[] attn;    // [tokens, heads × v_head_dim]
+    float[] qLatent; // [absorbed tokens, heads, kv_lora_rank + qk_rope_head_dim]
+    float[] oLatent; // [absorbed tokens, heads, kv_lora_rank]
     final Slice[] slices;
 
     // The tasks of one attend(): token t attends over `context` positions of `cache`.
@@ -33,15 +36,17 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     private LatentCache[] taskCache = new LatentCache[0];
     private final AtomicInteger next = new AtomicInteger();
     private MlaAttention layer;
-    private boolean naive;
+    private Pass pass;
+
+    private enum Pass { NAIVE, ABSORB_QUERY, ATTEND_LATENT, ABSORB_OUTPUT }
 
     /** One worker slice's buffers for the head it is computing. */
     static final class Slice {
         float[] qNope = new float[0];   // [tokens, qk_nope_head_dim]: one head's queries, gathered
-        float[] qAbs = new float[0];    // [tokens, kv_lora_rank]
-        float[] oLatent = new float[0]; // [tokens, kv_lora_rank]
         float[] out = new float[0];     // [tokens, v_head_dim]
-        float[] scores = new float[0];  // [context]
+        float[] scores = new float[0];  // [context] (naive) or [context, heads] (absorbed)
+        float[][] rows = new float[0][]; // [context]: the array holding each position's latent row
+        int[] offsets = new int[0];      // [context]: the row's offset in it
     }
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
@@ -51,6 +56,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         this.kv = new float[spec.latentWidth()];
         this.q = new float[0];
         this.attn = new float[0];
+        this.qLatent = new float[0];
+        this.oLatent = new float[0];
         this.latents = new float[0];
         this.keysValues = new float[0];
         this.slices = new Slice[workers.threads()];
@@ -64,6 +71,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         if (q.length < qSize) {
             q = new float[qSize];
             attn = new float[tokens * spec.numHeads() * spec.vHeadDim()];
+            qLatent = new float[tokens * spec.numHeads() * spec.latentWidth()];
+            oLatent = new float[tokens * spec.numHeads() * spec.kvLoraRank()];
             qa = new float[tokens * Math.max(1, spec.qLoraRank())];
             kv = new float[tokens * spec.latentWidth()];
             taskToken = new int[tokens];
@@ -71,15 +80,15 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             taskCache = new LatentCache[tokens];
             for (Slice slice : slices) {
                 slice.qNope = new float[tokens * spec.qkNopeHeadDim()];
-                slice.qAbs = new float[tokens * spec.kvLoraRank()];
-                slice.oLatent = new float[tokens * spec.kvLoraRank()];
                 slice.out = new float[tokens * spec.vHeadDim()];
             }
         }
-        if (slices[0].scores.length < context) {
-            int grown = Math.max(context, 2 * slices[0].scores.length);
+        if (slices[0].rows.length < context) {
+            int grown = Math.max(context, 2 * slices[0].rows.length);
             for (Slice slice : slices) {
-                slice.scores = new float[grown];
+                slice.scores = new float[grown * spec.numHeads()];
+                slice.rows = new float[grown][];
+                slice.offsets = new int[grown];
             }
             latents = new float[grown * spec.kvLoraRank()];
             keysValues = new float[grown * spec.numHeads() * (spec.qkNopeHeadDim() + spec.vHeadDim())];
@@ -109,33 +118,57 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         return taskCache[i];
     }
 
-    /** Runs every (task, head) pair (naive) or every head over all tasks (absorbed) over the worker slices and returns when all are done. */
+    /** Runs every (task, head) pair (naive) or the three passes over all tasks (absorbed) over the worker slices and returns when all are done. */
     void attend(MlaAttention layer, boolean naive) {
         this.layer = layer;
-        this.naive = naive;
-        next.set(0);
         try {
-            workers.run(this);
+            if (naive) {
+                runPass(Pass.NAIVE);
+            } else {
+                runPass(Pass.ABSORB_QUERY);
+                runPass(Pass.ATTEND_LATENT);
+                runPass(Pass.ABSORB_OUTPUT);
+            }
         } finally {
             this.layer = null;
+            this.pass = null;
             java.util.Arrays.fill(taskCache, 0, taskCount, null);
         }
+    }
+
+    private void runPass(Pass pass) {
+        this.pass = pass;
+        next.set(0);
+        workers.run(this);
     }
 
     @Override
     public void run(int slice) {
         Slice buffers = slices[slice];
         int heads = spec.numHeads();
-        if (!naive) {
-            for (int h = next.getAndIncrement(); h < heads; h = next.getAndIncrement()) {
-                layer.attendAbsorbed(h, this, buffers);
+        switch (pass) {
+            case ABSORB_QUERY -> {
+                for (int h = next.getAndIncrement(); h < heads; h = next.getAndIncrement()) {
+                    layer.absorbQuery(h, this, buffers);
+                }
             }
-            return;
-        }
-        int total = taskCount * heads;
-        for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
-            int task = i / heads;
-            layer.attendNaive(taskToken[task], i % heads, taskContext[task], taskCache[task], this, buffers);
+            case ATTEND_LATENT -> {
+                for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
+                    layer.attendLatent(i, this, buffers);
+                }
+            }
+            case ABSORB_OUTPUT -> {
+                for (int h = next.getAndIncrement(); h < heads; h = next.getAndIncrement()) {
+                    layer.absorbOutput(h, this, buffers);
+                }
+            }
+            case NAIVE -> {
+                int total = taskCount * heads;
+                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                    int task = i / heads;
+                    layer.attendNaive(taskToken[task], i % heads, taskContext[task], taskCache[task], this, buffers);
+                }
+            }
         }
     }
 }

@@ -1,36 +1,35 @@
 package io.streamseek.gpu.bench;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Measures this machine's memory read bandwidth the way decode reads weights: every core streams
- * its own slice of a buffer far larger than the caches through vector loads. The roofline of
+ * its own slice of an array far larger than the caches through vector loads (weights live in Java
+ * arrays too). The roofline of
  * batch-1 decode is this figure divided by the bytes a step must read.
  */
 public final class MemoryBandwidth {
 
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     private MemoryBandwidth() {
     }
 
     /**
-     * The best of {@code rounds} full passes over a {@code bytes}-sized off-heap buffer, in bytes/s.
+     * The best of {@code rounds} full passes over {@code bytes} of int arrays, in bytes/s.
      */
     public static double measureReadBytesPerSecond(long bytes, int threads, int rounds) throws InterruptedException {
-        int sliceBytes = (int) Math.min(Integer.MAX_VALUE - 64, bytes / threads) / B.length() * B.length();
-        ByteBuffer[] slices = new ByteBuffer[threads];
+        int sliceInts = (int) Math.min(Integer.MAX_VALUE - 64, bytes / threads / 4) / I.length() * I.length();
+        long sliceBytes = 4L * sliceInts;
+        int[][] slices = new int[threads][];
         for (int t = 0; t < threads; t++) {
-            slices[t] = ByteBuffer.allocateDirect(sliceBytes).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < sliceBytes; i += 4096) {
-                slices[t].put(i, (byte) i); // touch every page so the pass measures memory, not page faults
+            slices[t] = new int[sliceInts];
+            for (int i = 0; i < sliceInts; i += 1024) {
+                slices[t][i] = i; // touch every page so the pass measures memory, not page faults
             }
         }
         double best = 0;
@@ -65,11 +64,11 @@ public final class MemoryBandwidth {
         return best;
     }
 
-    private static long sum(ByteBuffer buffer) {
-        IntVector acc = IntVector.zero(IntVector.SPECIES_PREFERRED);
-        int step = B.length();
-        for (int i = 0; i + step <= buffer.capacity(); i += step) {
-            acc = acc.add(ByteVector.fromByteBuffer(B, buffer, i, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts());
+    private static long sum(int[] values) {
+        IntVector acc = IntVector.zero(I);
+        int step = I.length();
+        for (int i = 0; i + step <= values.length; i += step) {
+            acc = acc.add(IntVector.fromArray(I, values, i));
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }

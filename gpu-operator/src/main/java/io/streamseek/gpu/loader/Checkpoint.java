@@ -99,6 +99,11 @@ public final class Checkpoint implements AutoCloseable {
         return dir;
     }
 
+    /** Bytes of every tensor in the checkpoint: what loading copies into the JVM heap. */
+    public long tensorBytes() {
+        return tensors.values().stream().mapToLong(TensorInfo::byteLength).sum();
+    }
+
     public boolean has(String name) {
         return tensors.containsKey(name);
     }

@@ -7,6 +7,7 @@ import io.streamseek.gpu.attention.RotaryEmbedding;
 import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.config.DeepSeekConfig;
 import io.streamseek.gpu.loader.Checkpoint;
+import io.streamseek.gpu.loader.CheckpointException;
 import io.streamseek.gpu.moe.Mlp;
 import io.streamseek.gpu.moe.MoeLayer;
 import io.streamseek.gpu.moe.RouterSpec;
@@ -21,7 +22,13 @@ public final class ModelLoader {
     private ModelLoader() {
     }
 
+    /**
+     * Loads every weight into Java arrays (see {@link Linear}).
+     *
+     * @throws CheckpointException when the weights cannot fit in the heap, before anything is copied
+     */
     public static DeepSeekModel load(Checkpoint checkpoint) {
+        checkHeap(checkpoint.tensorBytes(), Runtime.getRuntime());
         DeepSeekConfig c = checkpoint.config();
         int hidden = c.hiddenSize();
         MlaSpec mla = mlaSpec(c);
@@ -47,6 +54,18 @@ public final class ModelLoader {
         ModelSpec spec = new ModelSpec(hidden, c.vocabSize(), c.maxPositionEmbeddings(), c.rmsNormEps(), widest,
                 c.nRoutedExperts(), c.numExpertsPerTok());
         return new DeepSeekModel(spec, mla, embed, layers, checkpoint.vector("model.norm.weight", hidden), lmHead);
+    }
+
+    /** Refuses a model the heap cannot hold with the figures and the fix, instead of an OutOfMemoryError midway. */
+    static void checkHeap(long weightBytes, Runtime runtime) {
+        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        if (weightBytes > free) {
+            throw new CheckpointException(String.format(java.util.Locale.ROOT,
+                    "the checkpoint's weights take %.2f GiB but the JVM heap has %.2f GiB free (max heap %.2f GiB); "
+                            + "raise the maximum heap, e.g. STREAMSEEK_JAVA_OPTS=-Xmx%dg",
+                    weightBytes / 0x1p30, free / 0x1p30, runtime.maxMemory() / 0x1p30,
+                    (long) Math.ceil(1.25 * (weightBytes + runtime.maxMemory() - free) / 0x1p30) + 1));
+        }
     }
 
     public static MlaSpec mlaSpec(DeepSeekConfig c) {

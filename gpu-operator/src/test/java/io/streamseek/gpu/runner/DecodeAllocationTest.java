@@ -27,7 +27,7 @@ class DecodeAllocationTest {
             Generator generator = new Generator(ModelLoader.load(checkpoint), workers);
             int[] prompt = {0, 9, 8, 7, 6};
             SamplingParams sampling = new SamplingParams(0.8f, 0.95f, 40, 3);
-            for (int warmUp = 0; warmUp < 20; warmUp++) {
+            for (int warmUp = 0; warmUp < 60; warmUp++) {
                 generator.generate(prompt, 72, sampling, new int[0], null); // lets the JIT settle
             }
             long thread = Thread.currentThread().getId();

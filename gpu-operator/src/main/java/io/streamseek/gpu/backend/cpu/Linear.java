@@ -5,7 +5,9 @@ import java.nio.ByteOrder;
 
 /**
  * A linear layer's weight {@code [rows = out_features, cols = in_features]} in its storage format,
- * read in place (memory-mapped) and widened to f32 inside the dot product. FP8 E4M3 weights carry
+ * held in a Java array ({@code float[]} for F32, {@code short[]} bit patterns for BF16/F16,
+ * {@code byte[]} codes for E4M3) and widened to f32 inside the dot product. Arrays rather than the
+ * memory-mapped file: see {@link VectorDot} for why. FP8 E4M3 weights carry
  * DeepSeek-V3's {@code weight_scale_inv} {@code [ceil(rows/128), ceil(cols/128)]}: each 128×128 block
  * is multiplied by its scale and rounded to bf16, exactly as the official {@code weight_dequant} does.
  */
@@ -24,28 +26,31 @@ public final class Linear {
 
     static final int SCALE_BLOCK = 128;
 
-    /** Rows widened together by a batched product: 4 rows of 4 KiB plus a 4-token group fill about half of L1. */
-    private static final int ROW_BLOCK = 4;
-    /** One block of widened rows per thread: matmul runs on every worker at once. */
-    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    /**
+     * Bytes of weight rows a batched product works on at a time: a quarter of a 1 MiB L2. The first
+     * group of four tokens pulls the block from memory; the next groups find it in L2, while each
+     * group's activations (16 KiB at 1024 columns) stay in L1.
+     */
+    private static final int BLOCK_BYTES = 256 * 1024;
 
     private final Format format;
     private final int rows;
     private final int cols;
-    private final ByteBuffer data;
+    private final float[] floats;  // F32
+    private final short[] halves;  // BF16, F16
+    private final byte[] codes;    // E4M3
+    private final int base;        // index of element [0, 0] in its array: row views share the array
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
     private final int scaleCols;
 
-    private Linear(Format format, int rows, int cols, ByteBuffer data, float[] scales) {
-        long expected = (long) rows * cols * format.bytes;
-        if (data.capacity() != expected) {
-            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] needs " + expected
-                    + " bytes, got " + data.capacity());
-        }
+    private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales) {
         this.format = format;
         this.rows = rows;
         this.cols = cols;
-        this.data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.floats = floats;
+        this.halves = halves;
+        this.codes = codes;
+        this.base = base;
         this.scales = scales;
         this.scaleCols = (cols + SCALE_BLOCK - 1) / SCALE_BLOCK;
         if (format == Format.E4M3) {
@@ -57,15 +62,40 @@ public final class Linear {
         }
     }
 
+    /** Copies a little-endian weight (a tensor of a memory-mapped checkpoint) into a Java array. */
     public static Linear of(Format format, int rows, int cols, ByteBuffer data) {
         if (format == Format.E4M3) {
             throw new IllegalArgumentException("an E4M3 weight needs its block scales; use e4m3(...)");
         }
-        return new Linear(format, rows, cols, data, null);
+        int elements = checkedSize(format, rows, cols, data);
+        ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
+        if (format == Format.F32) {
+            float[] values = new float[elements];
+            le.asFloatBuffer().get(values);
+            return new Linear(format, rows, cols, values, null, null, 0, null);
+        }
+        short[] bits = new short[elements];
+        le.asShortBuffer().get(bits);
+        return new Linear(format, rows, cols, null, bits, null, 0, null);
     }
 
     public static Linear e4m3(int rows, int cols, ByteBuffer data, float[] scaleInv) {
-        return new Linear(Format.E4M3, rows, cols, data, scaleInv);
+        byte[] values = new byte[checkedSize(Format.E4M3, rows, cols, data)];
+        data.duplicate().position(0).get(values);
+        return new Linear(Format.E4M3, rows, cols, null, null, values, 0, scaleInv);
+    }
+
+    private static int checkedSize(Format format, int rows, int cols, ByteBuffer data) {
+        long elements = (long) rows * cols;
+        if (data.capacity() != elements * format.bytes) {
+            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] needs " + elements * format.bytes
+                    + " bytes, got " + data.capacity());
+        }
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a weight of [" + rows + ", " + cols + "] has more elements than a Java array holds ("
+                    + (Integer.MAX_VALUE - 8) + ")");
+        }
+        return (int) elements;
     }
 
     /** Rows {@code [first, first + count)} as a weight of their own, sharing this one's memory. */
@@ -74,15 +104,16 @@ public final class Linear {
             throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
                     + " weight of " + rows + " rows");
         }
-        ByteBuffer slice = data.duplicate().position(first * cols * format.bytes).limit((first + count) * cols * format.bytes).slice();
-        return new Linear(format, count, cols, slice, null);
+        return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
     }
 
-    /** A weight held as f32 values in memory (tests, small derived matrices). */
+    /** A weight held as f32 values in memory (tests, small derived matrices); the array is used, not copied. */
     public static Linear ofFloats(int rows, int cols, float[] values) {
-        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(values);
-        return new Linear(Format.F32, rows, cols, data, null);
+        if (values.length != rows * cols) {
+            throw new IllegalArgumentException("an F32 weight of [" + rows + ", " + cols + "] needs " + rows * cols
+                    + " values, got " + values.length);
+        }
+        return new Linear(Format.F32, rows, cols, values, null, null, 0, null);
     }
 
     public int rows() {
@@ -111,8 +142,9 @@ public final class Linear {
 
     /**
      * {@code out[outOffset + t·outStride + r] = W[r, :] · x[xOffset + t·xStride ..]} for rows
-     * {@code [rowStart, rowEnd)} and {@code tokens} activation rows: each weight row is fetched from
-     * memory once and reused from cache for every token.
+     * {@code [rowStart, rowEnd)} and {@code tokens} activation rows: a block of weight rows is
+     * fetched from memory once and reused from cache for every group of four tokens. Every output
+     * is bitwise the single-token {@link #dot}: tiling changes the loads, not a row's arithmetic.
      */
     public void matmul(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens, int rowStart, int rowEnd) {
         if (tokens < 2 || (format != Format.F32 && format != Format.BF16)) {
@@ -123,58 +155,85 @@ public final class Linear {
             }
             return;
         }
-        // Several tokens: widen a block of rows to f32 once, then four tokens per pass over each
-        // row, so the step is bound by FMAs rather than by loads and conversions; the block keeps
-        // a group's activations in L1 across its rows. A short group repeats its last token
-        // (computed twice, written twice, same value) rather than taking another code path.
-        float[] block = ROWS.get();
-        if (block.length < ROW_BLOCK * cols) {
-            block = new float[ROW_BLOCK * cols];
-            ROWS.set(block);
-        }
-        for (int r0 = rowStart; r0 < rowEnd; r0 += ROW_BLOCK) {
-            int r1 = Math.min(rowEnd, r0 + ROW_BLOCK);
-            for (int r = r0; r < r1; r++) {
-                int rowOffset = (int) ((long) r * cols * format.bytes);
+        int rowBlock = Math.max(2, BLOCK_BYTES / (format.bytes * cols));
+        for (int r0 = rowStart; r0 < rowEnd; r0 += rowBlock) {
+            int r1 = Math.min(rowEnd, r0 + rowBlock);
+            for (int t = 0; t < tokens; t += 4) {
+                int group = Math.min(4, tokens - t);
                 if (format == Format.BF16) {
-                    VectorDot.widenBf16(data, rowOffset, block, (r - r0) * cols, cols);
+                    matmulBf16(x, xOffset + t * xStride, xStride, out, outOffset + t * outStride, outStride, group, r0, r1);
                 } else {
-                    VectorDot.copyF32(data, rowOffset, block, (r - r0) * cols, cols);
+                    matmulF32(x, xOffset + t * xStride, xStride, out, outOffset + t * outStride, outStride, group, r0, r1);
                 }
             }
-            int t = 0;
-            for (; t + 1 < tokens; t += 4) {
-                int t1 = t + 1;
-                int t2 = Math.min(t + 2, tokens - 1);
-                int t3 = Math.min(t + 3, tokens - 1);
-                int r = r0;
-                for (; r + 1 < r1; r += 2) { // the second row's outputs sit right after the first's
-                    VectorDot.f32x2x4(block, (r - r0) * cols, x, xOffset + t * xStride, xOffset + t1 * xStride, xOffset + t2 * xStride,
-                            xOffset + t3 * xStride, cols, out, outOffset + t * outStride + r, outOffset + t1 * outStride + r,
-                            outOffset + t2 * outStride + r, outOffset + t3 * outStride + r);
+        }
+    }
+
+    /**
+     * Up to four tokens of an f32 weight (small derived matrices, read from cache): two adjacent rows
+     * at a time. A short group repeats its last token (computed twice, written twice, same value)
+     * rather than taking another code path.
+     */
+    private void matmulF32(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens,
+                           int rowStart, int rowEnd) {
+        int x0 = xOffset;
+        int x1 = xOffset + Math.min(1, tokens - 1) * xStride;
+        int x2 = xOffset + Math.min(2, tokens - 1) * xStride;
+        int x3 = xOffset + Math.min(3, tokens - 1) * xStride;
+        int o0 = outOffset;
+        int o1 = outOffset + Math.min(1, tokens - 1) * outStride;
+        int o2 = outOffset + Math.min(2, tokens - 1) * outStride;
+        int o3 = outOffset + Math.min(3, tokens - 1) * outStride;
+        int r = rowStart;
+        for (; r + 1 < rowEnd; r += 2) {
+            TileDot.f32x2x4(floats, base + r * cols, x, x0, x1, x2, x3, cols, out, o0 + r, o1 + r, o2 + r, o3 + r);
+        }
+        if (r < rowEnd) {
+            TileDot.f32x4(floats, base + r * cols, x, x0, x1, x2, x3, cols, out, o0 + r, o1 + r, o2 + r, o3 + r);
+        }
+    }
+
+    /**
+     * Up to four tokens of a bf16 weight, widened in registers: rows {@code r} and {@code r + half}
+     * together (see {@link TileDot#bf16x2x4} for why not adjacent rows).
+     */
+    private void matmulBf16(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens,
+                                       int rowStart, int rowEnd) {
+        int half = (rowEnd - rowStart) / 2;
+        for (int r = rowStart; r < rowStart + half; r++) {
+            int w = base + r * cols;
+            int v = w + half * cols;
+            int o = outOffset + r;
+            int xt = xOffset;
+            switch (tokens) {
+                case 4 -> TileDot.bf16x2x4(halves, w, v, x, xt, xt + xStride, xt + 2 * xStride, xt + 3 * xStride, cols,
+                        out, o, o + outStride, o + 2 * outStride, o + 3 * outStride, half);
+                case 3 -> TileDot.bf16x2x3(halves, w, v, x, xt, xt + xStride, xt + 2 * xStride, cols,
+                        out, o, o + outStride, o + 2 * outStride, half);
+                case 2 -> TileDot.bf16x2x2(halves, w, v, x, xt, xt + xStride, cols, out, o, o + outStride, half);
+                case 1 -> {
+                    out[o] = VectorDot.bf16(halves, w, x, xt, cols);
+                    out[o + half] = VectorDot.bf16(halves, v, x, xt, cols);
                 }
-                for (; r < r1; r++) {
-                    VectorDot.f32x4(block, (r - r0) * cols, x, xOffset + t * xStride, xOffset + t1 * xStride, xOffset + t2 * xStride,
-                            xOffset + t3 * xStride, cols, out, outOffset + t * outStride + r, outOffset + t1 * outStride + r,
-                            outOffset + t2 * outStride + r, outOffset + t3 * outStride + r);
-                }
+                default -> throw new IllegalArgumentException("a group has 1 to 4 tokens, not " + tokens);
             }
-            if (t < tokens) {
-                for (int r = r0; r < r1; r++) {
-                    out[outOffset + t * outStride + r] = Kernels.dot(block, (r - r0) * cols, x, xOffset + t * xStride, cols);
-                }
+        }
+        if ((rowEnd - rowStart) % 2 != 0) {
+            int r = rowEnd - 1;
+            for (int t = 0; t < tokens; t++) {
+                out[outOffset + t * outStride + r] = VectorDot.bf16(halves, base + r * cols, x, xOffset + t * xStride, cols);
             }
         }
     }
 
     /** One output row: the fixed-order dot product every batch shape uses. */
     public float dot(int row, float[] x, int xOffset) {
-        long rowOffset = (long) row * cols * format.bytes;
+        int rowOffset = base + row * cols;
         return switch (format) {
-            case F32 -> VectorDot.f32(data, (int) rowOffset, x, xOffset, cols);
-            case BF16 -> VectorDot.bf16(data, (int) rowOffset, x, xOffset, cols);
-            case F16 -> ScalarDot.f16(data, (int) rowOffset, x, xOffset, cols);
-            case E4M3 -> e4m3Dot(row, (int) rowOffset, x, xOffset);
+            case F32 -> VectorDot.f32(floats, rowOffset, x, xOffset, cols);
+            case BF16 -> VectorDot.bf16(halves, rowOffset, x, xOffset, cols);
+            case F16 -> ScalarDot.f16(halves, rowOffset, x, xOffset, cols);
+            case E4M3 -> e4m3Dot(row, rowOffset, x, xOffset);
         };
     }
 
@@ -184,7 +243,7 @@ public final class Linear {
         for (int block = 0; block < scaleCols; block++) {
             int start = block * SCALE_BLOCK;
             int n = Math.min(SCALE_BLOCK, cols - start);
-            sum += VectorDot.e4m3(data, rowOffset + start, x, xOffset + start, n, scales[scaleRow + block]);
+            sum += VectorDot.e4m3(codes, rowOffset + start, x, xOffset + start, n, scales[scaleRow + block]);
         }
         return sum;
     }
@@ -198,12 +257,12 @@ public final class Linear {
 
     /** The reference value of one weight in f32, dequantised as the official code does. */
     public float get(int row, int col) {
-        long index = (long) row * cols + col;
+        int index = base + row * cols + col;
         return switch (format) {
-            case F32 -> data.getFloat((int) (4 * index));
-            case BF16 -> ScalarDot.bf16ToFloat(data.getShort((int) (2 * index)));
-            case F16 -> ScalarDot.f16ToFloat(data.getShort((int) (2 * index)));
-            case E4M3 -> ScalarDot.dequantE4m3(data.get((int) index), scales[row / SCALE_BLOCK * scaleCols + col / SCALE_BLOCK]);
+            case F32 -> floats[index];
+            case BF16 -> ScalarDot.bf16ToFloat(halves[index]);
+            case F16 -> ScalarDot.f16ToFloat(halves[index]);
+            case E4M3 -> ScalarDot.dequantE4m3(codes[index], scales[row / SCALE_BLOCK * scaleCols + col / SCALE_BLOCK]);
         };
     }
 }

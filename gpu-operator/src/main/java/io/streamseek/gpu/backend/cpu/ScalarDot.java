@@ -1,12 +1,10 @@
 package io.streamseek.gpu.backend.cpu;
 
-import java.nio.ByteBuffer;
-
 /**
  * Reference dot products of one stored weight row with an f32 activation vector, one per storage
  * dtype, in plain scalar Java. The vectorised kernels are tested against these.
  *
- * <p>Rows are read from little-endian buffers at a byte offset; accumulation is f32 in index order.
+ * <p>Rows are read from arrays at an element offset; accumulation is f32 in index order.
  */
 public final class ScalarDot {
 
@@ -16,26 +14,26 @@ public final class ScalarDot {
     private ScalarDot() {
     }
 
-    public static float f32(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+    public static float f32(float[] w, int offset, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += w.getFloat(offset + 4 * i) * x[xOffset + i];
+            sum += w[offset + i] * x[xOffset + i];
         }
         return sum;
     }
 
-    public static float bf16(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+    public static float bf16(short[] w, int offset, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += bf16ToFloat(w.getShort(offset + 2 * i)) * x[xOffset + i];
+            sum += bf16ToFloat(w[offset + i]) * x[xOffset + i];
         }
         return sum;
     }
 
-    public static float f16(ByteBuffer w, int offset, float[] x, int xOffset, int n) {
+    public static float f16(short[] w, int offset, float[] x, int xOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += f16ToFloat(w.getShort(offset + 2 * i)) * x[xOffset + i];
+            sum += f16ToFloat(w[offset + i]) * x[xOffset + i];
         }
         return sum;
     }
@@ -45,10 +43,10 @@ public final class ScalarDot {
      * {@code weight_dequant} does: {@code bf16(code × scale)} (the official code stores the product in
      * its default dtype, bf16).
      */
-    public static float e4m3(ByteBuffer w, int offset, float[] x, int xOffset, int n, float scale) {
+    public static float e4m3(byte[] w, int offset, float[] x, int xOffset, int n, float scale) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += dequantE4m3(w.get(offset + i), scale) * x[xOffset + i];
+            sum += dequantE4m3(w[offset + i], scale) * x[xOffset + i];
         }
         return sum;
     }

@@ -205,8 +205,38 @@ public final class ExpertDispatcher implements CpuWorkers.SliceTask {
             }
         }
         for (int r = 0; r < ranks; r++) {
+            largestFirst(r, moe);
             nextTask.set(r, 0);
         }
+    }
+
+    /**
+     * Orders a rank's tasks by work, largest first, so that its threads, pulling tasks in turn, end
+     * together instead of one waiting while another finishes a 32-token shared-expert block picked
+     * last. Every task fills its own output slots, so the order never changes a result.
+     */
+    private void largestFirst(int rank, MoeLayer moe) {
+        int[] expert = taskExpert[rank];
+        int[] from = taskFrom[rank];
+        int[] to = taskTo[rank];
+        for (int i = 1; i < taskCount[rank]; i++) {
+            int e = expert[i], f = from[i], t = to[i];
+            long work = work(moe, e, t - f);
+            int j = i - 1;
+            for (; j >= 0 && work(moe, expert[j], to[j] - from[j]) < work; j--) {
+                expert[j + 1] = expert[j];
+                from[j + 1] = from[j];
+                to[j + 1] = to[j];
+            }
+            expert[j + 1] = e;
+            from[j + 1] = f;
+            to[j + 1] = t;
+        }
+    }
+
+    private static long work(MoeLayer moe, int expert, int tokens) {
+        Mlp mlp = expert < 0 ? moe.sharedExperts() : moe.experts()[expert];
+        return (long) tokens * mlp.intermediateSize();
     }
 
     private void addTask(int rank, int expert, int from, int to) {

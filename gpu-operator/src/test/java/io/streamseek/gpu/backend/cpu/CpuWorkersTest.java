@@ -40,8 +40,14 @@ class CpuWorkersTest {
 
     @Test
     void batchedProductGivesEveryTokenBitwiseItsSingleTokenDot() {
+        // 37 rows: one block, an odd row left after pairing; 1500 rows from 3 to 1400: several
+        // blocks of rows (a partial last one) and a slice not starting at row 0.
+        assertBatchedEqualsSingle(37, 0, 37);
+        assertBatchedEqualsSingle(1500, 3, 1400);
+    }
+
+    private static void assertBatchedEqualsSingle(int rows, int rowStart, int rowEnd) {
         SplittableRandom random = new SplittableRandom(11);
-        int rows = 37;
         int cols = 203; // not a multiple of the vector length: the scalar tail is exercised too
         ByteBuffer bf16 = ByteBuffer.allocate(rows * cols * 2).order(ByteOrder.LITTLE_ENDIAN);
         float[] f32 = new float[rows * cols];
@@ -57,9 +63,9 @@ class CpuWorkersTest {
                     x[i] = (float) random.nextGaussian();
                 }
                 float[] out = new float[tokens * rows];
-                w.matmul(x, 0, stride, out, 0, rows, tokens, 0, rows);
+                w.matmul(x, 0, stride, out, 0, rows, tokens, rowStart, rowEnd);
                 for (int t = 0; t < tokens; t++) {
-                    for (int r = 0; r < rows; r++) {
+                    for (int r = rowStart; r < rowEnd; r++) {
                         assertThat(out[t * rows + r]).as("%s, %d tokens, token %d row %d", w.format(), tokens, t, r)
                                 .isEqualTo(w.dot(r, x, t * stride));
                     }

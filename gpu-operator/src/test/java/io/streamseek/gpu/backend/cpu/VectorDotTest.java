@@ -2,8 +2,6 @@ package io.streamseek.gpu.backend.cpu;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,12 +16,12 @@ class VectorDotTest {
     void f32MatchesScalar() {
         SplittableRandom random = new SplittableRandom(1);
         for (int n : LENGTHS) {
-            ByteBuffer w = buffer(4 * n + 12);
+            float[] w = new float[n + 3];
             for (int i = 0; i < n; i++) {
-                w.putFloat(12 + 4 * i, (float) random.nextGaussian());
+                w[3 + i] = (float) random.nextGaussian();
             }
             float[] x = activations(random, n + 3);
-            assertClose(VectorDot.f32(w, 12, x, 3, n), ScalarDot.f32(w, 12, x, 3, n), n);
+            assertClose(VectorDot.f32(w, 3, x, 3, n), ScalarDot.f32(w, 3, x, 3, n), n);
         }
     }
 
@@ -31,12 +29,12 @@ class VectorDotTest {
     void bf16MatchesScalar() {
         SplittableRandom random = new SplittableRandom(2);
         for (int n : LENGTHS) {
-            ByteBuffer w = buffer(2 * n + 6);
+            short[] w = new short[n + 3];
             for (int i = 0; i < n; i++) {
-                w.putShort(6 + 2 * i, (short) (Float.floatToIntBits((float) random.nextGaussian()) >>> 16));
+                w[3 + i] = (short) (Float.floatToIntBits((float) random.nextGaussian()) >>> 16);
             }
             float[] x = activations(random, n);
-            assertClose(VectorDot.bf16(w, 6, x, 0, n), ScalarDot.bf16(w, 6, x, 0, n), n);
+            assertClose(VectorDot.bf16(w, 3, x, 0, n), ScalarDot.bf16(w, 3, x, 0, n), n);
         }
     }
 
@@ -44,10 +42,10 @@ class VectorDotTest {
     void e4m3MatchesScalarOverEveryFiniteCode() {
         SplittableRandom random = new SplittableRandom(3);
         for (int n : LENGTHS) {
-            ByteBuffer w = buffer(n + 5);
+            byte[] w = new byte[n + 5];
             for (int i = 0; i < n; i++) {
                 int code = random.nextInt(256);
-                w.put(5 + i, (byte) ((code & 0x7f) == 0x7f ? 0x7e : code));
+                w[5 + i] = (byte) ((code & 0x7f) == 0x7f ? 0x7e : code);
             }
             float[] x = activations(random, n);
             assertClose(VectorDot.e4m3(w, 5, x, 0, n, 0.0137f), ScalarDot.e4m3(w, 5, x, 0, n, 0.0137f), n);
@@ -58,8 +56,8 @@ class VectorDotTest {
             if ((code & 0x7f) == 0x7f) {
                 continue;
             }
-            ByteBuffer w = buffer(n);
-            w.put(3, (byte) code);
+            byte[] w = new byte[n];
+            w[3] = (byte) code;
             float[] x = new float[n];
             x[3] = 1f;
             assertThat(VectorDot.e4m3(w, 0, x, 0, n, 1f)).as("code 0x%02x", code).isEqualTo(ScalarDot.e4m3ToFloat((byte) code));
@@ -95,10 +93,6 @@ class VectorDotTest {
         assertThat(ScalarDot.f16ToFloat((short) 0x0001)).isEqualTo(0x1p-24f);
         assertThat(ScalarDot.f16ToFloat((short) 0x7c00)).isEqualTo(Float.POSITIVE_INFINITY);
         assertThat(ScalarDot.f16ToFloat((short) 0x7e00)).isNaN();
-    }
-
-    private static ByteBuffer buffer(int bytes) {
-        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static float[] activations(SplittableRandom random, int n) {
