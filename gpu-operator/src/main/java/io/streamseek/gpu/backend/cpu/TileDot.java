@@ -303,4 +303,182 @@ final class TileDot {
         out[o1] = sb;
         out[o1 + gap] = sf;
     }
+
+    /** Rows per tile of a packed weight: four vectors, one accumulator each per token. */
+    static final int PACKED_TILE = 4 * L;
+
+    /*
+     * Packed weights (see Linear): a tile of PACKED_TILE rows stored column by column,
+     * p[tile·cols·PACKED_TILE + k·PACKED_TILE + j] = W[tile·PACKED_TILE + j, k]. The products below
+     * run down the columns: every output is one chain of fused multiply-adds over k in order, held
+     * in one lane of one accumulator, with no horizontal reduction at all. Short rows (a MoE
+     * expert's down_proj) would otherwise spend as long reducing as multiplying.
+     */
+    /** A packed tile at {@code p[tile ..]} against 4 activation vectors: {@code out[o· + j]} for the tile's rows {@code j}. */
+    static void packedBf16x4(short[] p, int tile, int cols, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        FloatVector d0 = FloatVector.zero(F), d1 = FloatVector.zero(F), d2 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+        for (int k = 0, w = tile; k < cols; k++, w += PACKED_TILE) {
+            FloatVector w0 = VectorDot.widenBf16(p, w);
+            FloatVector w1 = VectorDot.widenBf16(p, w + L);
+            FloatVector w2 = VectorDot.widenBf16(p, w + 2 * L);
+            FloatVector w3 = VectorDot.widenBf16(p, w + 3 * L);
+            FloatVector va = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = w0.fma(va, a0);
+            a1 = w1.fma(va, a1);
+            a2 = w2.fma(va, a2);
+            a3 = w3.fma(va, a3);
+            FloatVector vb = FloatVector.broadcast(F, x[x1 + k]);
+            b0 = w0.fma(vb, b0);
+            b1 = w1.fma(vb, b1);
+            b2 = w2.fma(vb, b2);
+            b3 = w3.fma(vb, b3);
+            FloatVector vc = FloatVector.broadcast(F, x[x2 + k]);
+            c0 = w0.fma(vc, c0);
+            c1 = w1.fma(vc, c1);
+            c2 = w2.fma(vc, c2);
+            c3 = w3.fma(vc, c3);
+            FloatVector vd = FloatVector.broadcast(F, x[x3 + k]);
+            d0 = w0.fma(vd, d0);
+            d1 = w1.fma(vd, d1);
+            d2 = w2.fma(vd, d2);
+            d3 = w3.fma(vd, d3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + L);
+        a2.intoArray(out, o0 + 2 * L);
+        a3.intoArray(out, o0 + 3 * L);
+        b0.intoArray(out, o1);
+        b1.intoArray(out, o1 + L);
+        b2.intoArray(out, o1 + 2 * L);
+        b3.intoArray(out, o1 + 3 * L);
+        c0.intoArray(out, o2);
+        c1.intoArray(out, o2 + L);
+        c2.intoArray(out, o2 + 2 * L);
+        c3.intoArray(out, o2 + 3 * L);
+        d0.intoArray(out, o3);
+        d1.intoArray(out, o3 + L);
+        d2.intoArray(out, o3 + 2 * L);
+        d3.intoArray(out, o3 + 3 * L);
+    }
+
+    /** A packed tile at {@code p[tile ..]} against 3 activation vectors: {@code out[o· + j]} for the tile's rows {@code j}. */
+    static void packedBf16x3(short[] p, int tile, int cols, float[] x, int x0, int x1, int x2, float[] out, int o0, int o1, int o2) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        for (int k = 0, w = tile; k < cols; k++, w += PACKED_TILE) {
+            FloatVector w0 = VectorDot.widenBf16(p, w);
+            FloatVector w1 = VectorDot.widenBf16(p, w + L);
+            FloatVector w2 = VectorDot.widenBf16(p, w + 2 * L);
+            FloatVector w3 = VectorDot.widenBf16(p, w + 3 * L);
+            FloatVector va = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = w0.fma(va, a0);
+            a1 = w1.fma(va, a1);
+            a2 = w2.fma(va, a2);
+            a3 = w3.fma(va, a3);
+            FloatVector vb = FloatVector.broadcast(F, x[x1 + k]);
+            b0 = w0.fma(vb, b0);
+            b1 = w1.fma(vb, b1);
+            b2 = w2.fma(vb, b2);
+            b3 = w3.fma(vb, b3);
+            FloatVector vc = FloatVector.broadcast(F, x[x2 + k]);
+            c0 = w0.fma(vc, c0);
+            c1 = w1.fma(vc, c1);
+            c2 = w2.fma(vc, c2);
+            c3 = w3.fma(vc, c3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + L);
+        a2.intoArray(out, o0 + 2 * L);
+        a3.intoArray(out, o0 + 3 * L);
+        b0.intoArray(out, o1);
+        b1.intoArray(out, o1 + L);
+        b2.intoArray(out, o1 + 2 * L);
+        b3.intoArray(out, o1 + 3 * L);
+        c0.intoArray(out, o2);
+        c1.intoArray(out, o2 + L);
+        c2.intoArray(out, o2 + 2 * L);
+        c3.intoArray(out, o2 + 3 * L);
+    }
+
+    /** A packed tile at {@code p[tile ..]} against 2 activation vectors: {@code out[o· + j]} for the tile's rows {@code j}. */
+    static void packedBf16x2(short[] p, int tile, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        for (int k = 0, w = tile; k < cols; k++, w += PACKED_TILE) {
+            FloatVector w0 = VectorDot.widenBf16(p, w);
+            FloatVector w1 = VectorDot.widenBf16(p, w + L);
+            FloatVector w2 = VectorDot.widenBf16(p, w + 2 * L);
+            FloatVector w3 = VectorDot.widenBf16(p, w + 3 * L);
+            FloatVector va = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = w0.fma(va, a0);
+            a1 = w1.fma(va, a1);
+            a2 = w2.fma(va, a2);
+            a3 = w3.fma(va, a3);
+            FloatVector vb = FloatVector.broadcast(F, x[x1 + k]);
+            b0 = w0.fma(vb, b0);
+            b1 = w1.fma(vb, b1);
+            b2 = w2.fma(vb, b2);
+            b3 = w3.fma(vb, b3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + L);
+        a2.intoArray(out, o0 + 2 * L);
+        a3.intoArray(out, o0 + 3 * L);
+        b0.intoArray(out, o1);
+        b1.intoArray(out, o1 + L);
+        b2.intoArray(out, o1 + 2 * L);
+        b3.intoArray(out, o1 + 3 * L);
+    }
+
+    /** A packed tile at {@code p[tile ..]} against one activation vector: {@code out[o· + j]} for the tile's rows {@code j}. */
+    static void packedBf16x1(short[] p, int tile, int cols, float[] x, int x0, float[] out, int o0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int k = 0, w = tile; k < cols; k++, w += PACKED_TILE) {
+            FloatVector w0 = VectorDot.widenBf16(p, w);
+            FloatVector w1 = VectorDot.widenBf16(p, w + L);
+            FloatVector w2 = VectorDot.widenBf16(p, w + 2 * L);
+            FloatVector w3 = VectorDot.widenBf16(p, w + 3 * L);
+            FloatVector va = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = w0.fma(va, a0);
+            a1 = w1.fma(va, a1);
+            a2 = w2.fma(va, a2);
+            a3 = w3.fma(va, a3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + L);
+        a2.intoArray(out, o0 + 2 * L);
+        a3.intoArray(out, o0 + 3 * L);
+    }
+
+    /**
+     * {@link #packedBf16x1} for two tiles at once: one token gives a tile only four independent
+     * FMA chains, too few to cover the FMA latency; two tiles give eight.
+     */
+    static void packedBf16x1x2(short[] p, int tileA, int tileB, int cols, float[] x, int x0, float[] out, int oA, int oB) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        for (int k = 0, w = tileA, v = tileB; k < cols; k++, w += PACKED_TILE, v += PACKED_TILE) {
+            FloatVector xk = FloatVector.broadcast(F, x[x0 + k]);
+            a0 = VectorDot.widenBf16(p, w).fma(xk, a0);
+            a1 = VectorDot.widenBf16(p, w + L).fma(xk, a1);
+            a2 = VectorDot.widenBf16(p, w + 2 * L).fma(xk, a2);
+            a3 = VectorDot.widenBf16(p, w + 3 * L).fma(xk, a3);
+            b0 = VectorDot.widenBf16(p, v).fma(xk, b0);
+            b1 = VectorDot.widenBf16(p, v + L).fma(xk, b1);
+            b2 = VectorDot.widenBf16(p, v + 2 * L).fma(xk, b2);
+            b3 = VectorDot.widenBf16(p, v + 3 * L).fma(xk, b3);
+        }
+        a0.intoArray(out, oA);
+        a1.intoArray(out, oA + L);
+        a2.intoArray(out, oA + 2 * L);
+        a3.intoArray(out, oA + 3 * L);
+        b0.intoArray(out, oB);
+        b1.intoArray(out, oB + L);
+        b2.intoArray(out, oB + 2 * L);
+        b3.intoArray(out, oB + 3 * L);
+    }
 }
