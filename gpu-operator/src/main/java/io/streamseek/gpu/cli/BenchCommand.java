@@ -1,5 +1,6 @@
 package io.streamseek.gpu.cli;
 
+import io.streamseek.gpu.bench.InvarianceCost;
 import io.streamseek.gpu.bench.PeakFlops;
 import io.streamseek.gpu.engine.Engine;
 import io.streamseek.gpu.engine.EngineConfig;
@@ -36,7 +37,9 @@ final class BenchCommand {
             "  --max-tokens N   generated tokens per request (default 32)",
             "  --requests N     requests per level (default: 2 x concurrency, at least 4)",
             "  --ep N           expert-parallel ranks (default 1); --ep-replicas EXPERT@RANK,... adds redundant experts",
-            "  A short warm-up runs first, so that no level pays for JIT compilation.");
+            "  A short warm-up runs first, so that no level pays for JIT compilation.",
+            "  Then, per level, what batch invariance costs: the decode step's weight products timed in the layout the",
+            "  engine keeps for every batch size, and in whichever layout is faster for that batch (--no-invariance-cost skips it).");
 
     private BenchCommand() {
     }
@@ -47,7 +50,8 @@ final class BenchCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out", "--ep", "--ep-replicas"), Set.of("--help"));
+        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out", "--ep", "--ep-replicas"),
+                Set.of("--help", "--no-invariance-cost"));
         if (a.has("--help")) {
             out.println(USAGE);
             return 0;
@@ -62,6 +66,7 @@ final class BenchCommand {
         int maxTokens = (int) a.getLong("--max-tokens", 32);
         ExpertParallelConfig ep = ExpertParallelConfig.parse((int) a.getLong("--ep", 1), a.get("--ep-replicas", null));
         List<Row> rows = new ArrayList<>();
+        List<InvarianceCost.Result> invariance = new ArrayList<>();
         long mlaBytesPerToken;
         long mhaBytesPerToken;
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model")))) {
@@ -69,10 +74,18 @@ final class BenchCommand {
             mlaBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
             mhaBytesPerToken = 4L * model.mlaSpec().multiHeadCacheWidth() * model.numLayers();
             err.println("warming up...");
+            // Both the batched and the single-sequence paths, so that no level pays for their compilation.
             level(model, config(4, 8, ep), 4, 8, promptLen, Math.min(maxTokens, 16), mlaBytesPerToken, null);
+            level(model, config(1, 2, ep), 1, 2, promptLen, Math.min(maxTokens, 32), mlaBytesPerToken, null);
             for (int concurrency : levels) {
                 int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
                 rows.add(level(model, config(concurrency, requests, ep), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
+            }
+            if (!a.has("--no-invariance-cost")) {
+                for (int concurrency : levels) {
+                    err.printf("batch invariance at concurrency %d: both layouts of every decode-step product%n", concurrency);
+                    invariance.add(InvarianceCost.measure(checkpoint.config(), concurrency, err));
+                }
             }
         }
         int threads = Runtime.getRuntime().availableProcessors();
@@ -88,9 +101,14 @@ final class BenchCommand {
         Row best = rows.stream().max(java.util.Comparator.comparingDouble(Row::gflops)).orElseThrow();
         out.printf("compute: %.1f GFLOP/s at concurrency %d = %.0f%% of the measured f32 FMA peak of %.1f GFLOP/s (%d threads)%n",
                 best.gflops(), best.concurrency(), 100 * best.gflops() / peak, peak, threads);
-        if (rows.size() > 1) {
-            out.printf("throughput at concurrency %d is %.1fx that at %d%n", rows.get(rows.size() - 1).concurrency(),
-                    rows.get(rows.size() - 1).tokensPerSecond() / rows.get(0).tokensPerSecond(), rows.get(0).concurrency());
+        for (int i = 1; i < rows.size(); i++) {
+            out.printf("throughput at concurrency %d is %.1fx that at %d%n", rows.get(i).concurrency(),
+                    rows.get(i).tokensPerSecond() / rows.get(0).tokensPerSecond(), rows.get(0).concurrency());
+        }
+        for (InvarianceCost.Result r : invariance) {
+            out.printf("batch invariance at concurrency %d: weight products take %.2f ms per decode step in the fixed layouts, "
+                    + "%.2f ms with the faster layout per batch: invariance costs %.1f%%%n", r.concurrency(), r.fixedMillis(),
+                    r.bestPerBatchMillis(), 100 * r.cost());
         }
         if (a.has("--out")) {
             Path dir = Files.createDirectories(Path.of(a.required("--out")));

@@ -17,6 +17,19 @@ import java.nio.ByteOrder;
  */
 public final class Linear {
 
+    /** How a bf16 weight is laid out in memory, and so which arithmetic computes its outputs. */
+    public enum Layout {
+        /** Row-major; an output is a dot product of vector lanes reduced at the end. */
+        ROWS,
+        /** Column-major tiles of 64 rows; an output is one chain of FMAs over the columns. */
+        PACKED;
+
+        /** The layout the loader picks for a weight with {@code cols} columns. */
+        public static Layout forColumns(int cols) {
+            return cols <= PACKED_MAX_COLS ? PACKED : ROWS;
+        }
+    }
+
     /** Storage formats a weight can be read from. */
     public enum Format {
         F32(4), BF16(2), F16(2), E4M3(1);
@@ -38,11 +51,14 @@ public final class Linear {
     private static final int BLOCK_BYTES = 256 * 1024;
     /**
      * bf16 weights with rows this short or shorter are packed column-major in tiles (see
-     * {@link TileDot#PACKED_TILE}): a row-dot over 128 columns spends as long in its final
-     * horizontal reduction as in its FMAs, a column-wise product has none. 2.4x on a
-     * {@code [1024, 128]} expert down_proj at three tokens on this machine.
+     * {@link TileDot#PACKED_TILE}) and multiplied column-wise: no horizontal reduction (a row-dot
+     * over 128 columns spends as long reducing as multiplying) and one sequential stream per tile.
+     * On every weight shape of the bench preset, at 1 to 32 tokens, packed beats rows (up to 3x on
+     * expert down_proj; {@code ./streamseek bench} prints the table). Up to 4096 columns a tile of
+     * 64 rows (512 KiB) stays in L2 for the next group of tokens; longer rows (DeepSeek-V3's 7168)
+     * keep the row layout until measured.
      */
-    static final int PACKED_MAX_COLS = 2048;
+    static final int PACKED_MAX_COLS = 4096;
     /** Per thread: a packed tile's outputs for up to four tokens, before the rows in range are copied out. */
     private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[4 * TileDot.PACKED_TILE]);
 
@@ -96,10 +112,18 @@ public final class Linear {
         }
         short[] bits = new short[elements];
         le.asShortBuffer().get(bits);
-        if (format == Format.BF16 && cols <= PACKED_MAX_COLS) {
-            return new Linear(format, rows, cols, null, pack(bits, rows, cols), null, 0, null, true);
+        return format == Format.BF16 ? bf16(rows, cols, bits, Layout.forColumns(cols)) : new Linear(format, rows, cols, null, bits, null, 0, null);
+    }
+
+    /** A bf16 weight from row-major bit patterns, in the given layout (benchmarks compare the two). */
+    public static Linear bf16(int rows, int cols, short[] rowMajor, Layout layout) {
+        if (rowMajor.length != rows * cols) {
+            throw new IllegalArgumentException("a BF16 weight of [" + rows + ", " + cols + "] needs " + rows * cols
+                    + " values, got " + rowMajor.length);
         }
-        return new Linear(format, rows, cols, null, bits, null, 0, null);
+        return layout == Layout.PACKED
+                ? new Linear(Format.BF16, rows, cols, null, pack(rowMajor, rows, cols), null, 0, null, true)
+                : new Linear(Format.BF16, rows, cols, null, rowMajor, null, 0, null);
     }
 
     /** Row-major to column-major tiles of {@link TileDot#PACKED_TILE} rows, the last tile padded with zeros. */
