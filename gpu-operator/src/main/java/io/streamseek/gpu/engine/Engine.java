@@ -59,6 +59,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public Engine(DeepSeekModel model, EngineConfig config) {
+        CpuWorkers.requireVectorApi();
         this.model = model;
         this.config = config;
         this.workers = new CpuWorkers(config.threadsPerRank() * config.expertParallel().size());
@@ -124,7 +125,15 @@ public final class Engine implements AutoCloseable {
             }
             expireAndCancel();
             if (scheduler.hasWork()) {
-                step();
+                try {
+                    step();
+                } catch (RuntimeException | Error e) {
+                    // Whatever broke the step ends the requests in it with the reason; the engine
+                    // keeps serving, and never stalls silently with requests that cannot finish.
+                    for (Sequence s : scheduler.all()) {
+                        finish(s, FinishReason.FAILED, "an engine step failed: " + e);
+                    }
+                }
             }
         }
         for (Sequence s : scheduler.all()) {

@@ -59,6 +59,17 @@ public final class CpuWorkers implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails with the fix when the JVM was started without the Vector API module, which every
+     * kernel needs: better at start-up than as a NoClassDefFoundError in the first step.
+     */
+    public static void requireVectorApi() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("the CPU backend needs the Vector API: start the JVM with --add-modules jdk.incubator.vector "
+                    + "(./streamseek does; on Flink, add it to env.java.opts.all)");
+        }
+    }
+
     /** One worker per available processor. */
     public static CpuWorkers perCore() {
         return new CpuWorkers(Runtime.getRuntime().availableProcessors());

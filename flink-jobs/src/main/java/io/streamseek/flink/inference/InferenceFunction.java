@@ -1,0 +1,186 @@
+package io.streamseek.flink.inference;
+
+import io.streamseek.flink.source.PromptEnvelope;
+import io.streamseek.gpu.engine.EngineBusyException;
+import io.streamseek.gpu.engine.GenerationResult;
+import io.streamseek.gpu.engine.RequestHandle;
+import io.streamseek.gpu.engine.TokenListener;
+import io.streamseek.gpu.runner.StopStrings;
+import io.streamseek.schemas.ErrorCode;
+import io.streamseek.schemas.PipelineStage;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The inference operator's function, run by Flink's async operator: hands each request to the
+ * TaskManager's shared engine and completes when the engine does, so the engine's continuous
+ * batching forms the batches across all requests of all slots (there are no per-record model
+ * calls). Flink's async operator keeps the requests in flight in its checkpoint and re-invokes
+ * them after a restore; with a batch-invariant engine and a seed derived from the request id, the
+ * re-run gives the same completion.
+ *
+ * <p>Backpressure: a request waits for room in the engine ({@link ServedModel#admission}) before it
+ * is submitted, so a full engine stalls this operator and, through Flink's backpressure, the Kafka
+ * source, instead of growing a queue. The operator's own capacity bounds a slot's share.
+ *
+ * <p>Watchdog: a request not finished within the operator's timeout (no forward progress for it)
+ * is cancelled in the engine and ends as TIMED_OUT with {@code ENGINE_STALLED} and a dead letter:
+ * never a silent stall.
+ */
+public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, Outcome> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final ModelSettings settings;
+    private transient ServedModel served;
+    private transient RequestPreparer preparer;
+    private transient Clock clock;
+    private transient Map<String, RequestHandle> inFlight;
+    private transient Map<ErrorCode, Counter> rejections;
+    private transient Counter generatedTokens;
+    private transient Counter completions;
+
+    public InferenceFunction(ModelSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void open(OpenContext context) throws Exception {
+        served = SharedModels.acquire(settings);
+        preparer = new RequestPreparer(settings.modelName(), served.contextLength(), served.tokenizer(), served.chatTemplate());
+        clock = Clock.systemUTC();
+        inFlight = new ConcurrentHashMap<>();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        generatedTokens = metrics.counter("generatedTokens");
+        completions = metrics.counter("completions");
+        metrics.meter("generatedTokensPerSecond", new org.apache.flink.metrics.MeterView(generatedTokens));
+        metrics.gauge("engineRequestsInFlight", () -> settings.intake() - served.admission().availablePermits());
+        metrics.gauge("latentCacheBlocksInUse", () -> served.engine().blocksInUse());
+        rejections = new EnumMap<>(ErrorCode.class);
+        MetricGroup byReason = metrics.addGroup("rejections");
+        for (ErrorCode code : ErrorCode.values()) {
+            rejections.put(code, byReason.counter(code.name()));
+        }
+    }
+
+    @Override
+    public void asyncInvoke(PromptEnvelope envelope, ResultFuture<Outcome> resultFuture) throws Exception {
+        RequestPreparer.Prepared prepared = preparer.prepare(envelope.request, clock.instant());
+        if (prepared instanceof RequestPreparer.Rejected rejected) {
+            rejections.get(rejected.code()).inc();
+            resultFuture.complete(List.of(OutcomeRecords.rejected(envelope, settings.modelName(), rejected.code(), rejected.message(),
+                    PipelineStage.VALIDATION, clock.instant())));
+            return;
+        }
+        RequestPreparer.Accepted accepted = (RequestPreparer.Accepted) prepared;
+        String id = accepted.request().requestId();
+        served.admission().acquire();
+        StopListener listener = new StopListener(accepted.stopStrings());
+        RequestHandle handle;
+        try {
+            handle = submit(accepted, listener);
+        } catch (RuntimeException | InterruptedException e) {
+            served.admission().release();
+            throw e;
+        }
+        listener.attach(handle);
+        inFlight.put(id, handle);
+        handle.result().whenComplete((result, error) -> {
+            served.admission().release();
+            inFlight.remove(id, handle);
+            if (error != null) {
+                resultFuture.complete(List.of(OutcomeRecords.rejected(envelope, settings.modelName(), ErrorCode.INFERENCE_FAILED,
+                        "the engine failed: " + error, PipelineStage.INFERENCE, clock.instant())));
+                return;
+            }
+            generatedTokens.inc(result.tokens().length);
+            completions.inc();
+            String text = served.tokenizer().decode(result.tokens(), true);
+            boolean byString = listener.stopped.get() && result.finishReason() == GenerationResult.FinishReason.CANCELLED;
+            if (byString) {
+                text = listener.stops.cut(text);
+            }
+            resultFuture.complete(List.of(OutcomeRecords.served(envelope, settings.modelName(), result, text, byString, clock.instant())));
+        });
+    }
+
+    /** Submits, waiting out the rare busy engine (another job sharing it took the room this one was given). */
+    private RequestHandle submit(RequestPreparer.Accepted accepted, TokenListener listener) throws InterruptedException {
+        while (true) {
+            try {
+                return served.engine().submit(accepted.request(), listener);
+            } catch (EngineBusyException busy) {
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        }
+    }
+
+    @Override
+    public void timeout(PromptEnvelope envelope, ResultFuture<Outcome> resultFuture) {
+        RequestHandle handle = inFlight.remove(envelope.request.getRequestId());
+        if (handle != null) {
+            handle.cancel();
+        }
+        rejections.get(ErrorCode.ENGINE_STALLED).inc();
+        resultFuture.complete(List.of(OutcomeRecords.stalled(envelope, settings.modelName(), clock.instant())));
+    }
+
+    @Override
+    public void close() {
+        if (served == null) {
+            return;
+        }
+        // A restarted task re-submits these from its checkpoint; the shared engine must not keep computing them.
+        inFlight.values().forEach(RequestHandle::cancel);
+        SharedModels.release(served);
+        served = null;
+    }
+
+    /** Watches the decoded text for the request's stop strings and cancels the request at the first one. */
+    private final class StopListener implements TokenListener {
+        final StopStrings stops;
+        final AtomicBoolean stopped = new AtomicBoolean();
+        private int[] tokens = new int[16];
+        private int count;
+        private volatile RequestHandle handle;
+
+        StopListener(List<String> stopStrings) {
+            this.stops = new StopStrings(stopStrings, ids -> served.tokenizer().decode(ids, true));
+        }
+
+        void attach(RequestHandle handle) {
+            this.handle = handle;
+            if (stopped.get()) {
+                handle.cancel();
+            }
+        }
+
+        @Override
+        public void onToken(int token) {
+            if (count == tokens.length) {
+                tokens = Arrays.copyOf(tokens, 2 * count);
+            }
+            tokens[count++] = token;
+            if (!stopped.get() && stops.shouldStop(tokens, count)) {
+                stopped.set(true);
+                RequestHandle h = handle;
+                if (h != null) {
+                    h.cancel();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.streamseek.flink.inference;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The models loaded in this JVM, by checkpoint path, counted by the operators using them: the
+ * first to open loads, the last to close unloads. A TaskManager runs several slots of a job (and
+ * restarts them after a failure) in one JVM; this keeps one copy of the weights and one engine.
+ */
+public final class SharedModels {
+
+    private static final Map<String, Entry> MODELS = new HashMap<>();
+
+    private static final class Entry {
+        final ServedModel model;
+        int users;
+
+        Entry(ServedModel model) {
+            this.model = model;
+        }
+    }
+
+    private SharedModels() {
+    }
+
+    /**
+     * The model at {@code settings.modelPath()}, loaded on first use. A second job with other
+     * settings for the same path shares the first one's engine.
+     */
+    public static synchronized ServedModel acquire(ModelSettings settings) throws IOException {
+        Entry entry = MODELS.get(settings.modelPath());
+        if (entry == null) {
+            entry = new Entry(ServedModel.load(settings));
+            MODELS.put(settings.modelPath(), entry);
+        }
+        entry.users++;
+        return entry.model;
+    }
+
+    public static synchronized void release(ServedModel model) {
+        Entry entry = MODELS.get(model.settings().modelPath());
+        if (entry == null || entry.model != model) {
+            return;
+        }
+        if (--entry.users == 0) {
+            MODELS.remove(model.settings().modelPath());
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.streamseek.flink.job;
+
+import io.streamseek.gpu.config.ModelPreset;
+import io.streamseek.gpu.loader.DType;
+import io.streamseek.gpu.loader.RandomCheckpoint;
+import io.streamseek.gpu.tokenizer.TokenizerFiles;
+import io.streamseek.schemas.ChatMessage;
+import io.streamseek.schemas.ChatPrompt;
+import io.streamseek.schemas.ChatRole;
+import io.streamseek.schemas.Completion;
+import io.streamseek.schemas.CostRollup;
+import io.streamseek.schemas.DeadLetter;
+import io.streamseek.schemas.ErrorCode;
+import io.streamseek.schemas.FinishReason;
+import io.streamseek.schemas.PipelineStage;
+import io.streamseek.schemas.PromptRequest;
+import io.streamseek.schemas.SamplingParams;
+import io.streamseek.schemas.TextPrompt;
+import io.streamseek.schemas.TokenCost;
+import io.streamseek.schemas.serde.ConfluentAvroDeserializer;
+import io.streamseek.schemas.testutils.LocalKafkaStack;
+import io.streamseek.schemas.testutils.TopicReader;
+import io.streamseek.schemas.topics.Topic;
+import io.streamseek.schemas.wire.ConfluentAvroCodec;
+import io.streamseek.schemas.wire.DecodeLimits;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The inference job end to end on Flink's MiniCluster with a real KRaft broker, the schema
+ * registry over HTTP and a real (tiny, random) checkpoint: prompts in, exactly one completion per
+ * request_id out, a token cost per served request, dead letters for what cannot be served, and
+ * rollups that add up to the costs — all read back with read_committed consumers.
+ */
+class InferenceJobITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final String MODEL = "tiny";
+    private static LocalKafkaStack stack;
+    @TempDir
+    static Path models;
+    private static Path modelDir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = LocalKafkaStack.start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (Topic topic : Topic.values()) {
+                topics.add(new NewTopic(topic.topicName(), 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
+        modelDir = models.resolve(MODEL);
+        RandomCheckpoint.write(ModelPreset.TINY.config(), modelDir, 7, DType.F32, false, null);
+        TokenizerFiles.write(modelDir, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void everyPromptGetsExactlyOneOutcomeAndServedOnesACostThatTheRollupsAddUpTo() throws Exception {
+        Instant now = Instant.now();
+        Map<String, PromptRequest> valid = new LinkedHashMap<>();
+        String[] tenants = {"acme", "globex", "initech"};
+        for (int i = 0; i < 12; i++) {
+            String id = "ok-" + i;
+            valid.put(id, text(id, tenants[i % 3], "the quick brown fox " + i, 4 + i % 5, i % 2 == 0 ? 0f : 0.8f, now));
+        }
+        PromptRequest chat = PromptRequest.newBuilder(text("chat-0", "acme", "unused", 6, 0f, now))
+                .setInput(ChatPrompt.newBuilder().setMessages(List.of(new ChatMessage(ChatRole.SYSTEM, "Be brief."),
+                        new ChatMessage(ChatRole.USER, "What is MLA?"))).build()).build();
+        valid.put("chat-0", chat);
+        Map<String, ErrorCode> invalid = new LinkedHashMap<>();
+        Map<String, PromptRequest> invalidRequests = new LinkedHashMap<>();
+        invalidRequests.put("bad-empty", text("bad-empty", "acme", "   ", 4, 0f, now));
+        invalid.put("bad-empty", ErrorCode.EMPTY_INPUT);
+        PromptRequest badTopP = text("bad-top-p", "globex", "hello", 4, 0.7f, now);
+        badTopP.getSampling().setTopP(0f);
+        invalidRequests.put("bad-top-p", badTopP);
+        invalid.put("bad-top-p", ErrorCode.INVALID_SAMPLING_PARAMETERS);
+        PromptRequest otherModel = text("bad-model", "initech", "hello", 4, 0f, now);
+        otherModel.setModel("deepseek-v3");
+        invalidRequests.put("bad-model", otherModel);
+        invalid.put("bad-model", ErrorCode.UNKNOWN_MODEL);
+        invalidRequests.put("bad-long", text("bad-long", "acme", "lorem ipsum dolor sit amet ".repeat(400), 4, 0f, now));
+        invalid.put("bad-long", ErrorCode.CONTEXT_LENGTH_EXCEEDED);
+        PromptRequest late = text("bad-deadline", "globex", "hello", 4, 0f, now);
+        late.setDeadline(now.minusSeconds(60));
+        invalidRequests.put("bad-deadline", late);
+        invalid.put("bad-deadline", ErrorCode.DEADLINE_EXCEEDED);
+
+        ConfluentAvroCodec<PromptRequest> codec = new ConfluentAvroCodec<>(PromptRequest.class, stack.registryClient(), DecodeLimits.DEFAULT);
+        List<PromptRequest> all = new ArrayList<>(valid.values());
+        all.addAll(invalidRequests.values());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            for (PromptRequest request : all) {
+                producer.send(new ProducerRecord<>(Topic.PROMPTS.topicName(), request.getRequestId(),
+                        codec.encode(Topic.PROMPTS.valueSubject(), request, true))).get();
+            }
+            // A caller's retry of a request already sent, and a record that is not Avro at all.
+            producer.send(new ProducerRecord<>(Topic.PROMPTS.topicName(), "ok-3", codec.encode(Topic.PROMPTS.valueSubject(), valid.get("ok-3"), true))).get();
+            producer.send(new ProducerRecord<>(Topic.PROMPTS.topicName(), "garbage", "{not avro}".getBytes(StandardCharsets.UTF_8))).get();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        InferenceJob.build(env, jobConfig(Map.of()));
+        env.execute("inference-itcase");
+
+        int outcomes = valid.size() + invalid.size();
+        List<ConsumerRecord<String, Completion>> completions = read(Topic.COMPLETIONS, outcomes, Completion.class);
+        assertThat(completions).extracting(ConsumerRecord::key).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(PromptRequest::getRequestId).toList());
+        Map<String, Completion> byId = completions.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        for (String id : valid.keySet()) {
+            Completion c = byId.get(id);
+            assertThat(c.getFinishReason()).as(id).isIn(FinishReason.STOP_TOKEN, FinishReason.LENGTH, FinishReason.STOP_STRING);
+            assertThat(c.getModel()).isEqualTo(MODEL);
+            assertThat(c.getTenantId()).isEqualTo(valid.get(id).getTenantId());
+            assertThat(c.getUsage().getPromptTokens()).isPositive();
+            assertThat(c.getUsage().getCompletionTokens()).isBetween(1, valid.get(id).getSampling().getMaxTokens());
+            assertThat(c.getError()).isNull();
+        }
+        for (Map.Entry<String, ErrorCode> e : invalid.entrySet()) {
+            Completion c = byId.get(e.getKey());
+            assertThat(c.getFinishReason()).as(e.getKey()).isEqualTo(FinishReason.REJECTED);
+            assertThat(c.getError().getCode()).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(c.getError().getMessage()).isNotBlank();
+        }
+
+        List<ConsumerRecord<String, TokenCost>> costs = read(Topic.TOKEN_COSTS, valid.size(), TokenCost.class);
+        assertThat(costs).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(valid.keySet());
+        for (ConsumerRecord<String, TokenCost> record : costs) {
+            TokenCost cost = record.value();
+            assertThat(cost.getTokens()).hasSize(byId.get(record.key()).getUsage().getCompletionTokens());
+            assertThat(cost.getTotals().getFlops()).isPositive();
+            assertThat(cost.getCost().getAmount()).isPositive();
+            assertThat(cost.getCost().getCurrency()).isEqualTo("EUR");
+        }
+
+        List<ConsumerRecord<String, DeadLetter>> dead = read(Topic.DEAD_LETTERS, invalid.size() + 1, DeadLetter.class);
+        Map<String, DeadLetter> deadById = dead.stream().collect(Collectors.toMap(r -> r.value().getRequestId(), ConsumerRecord::value));
+        assertThat(deadById.keySet()).containsExactlyInAnyOrderElementsOf(concat(invalid.keySet(), Set.of("garbage")));
+        assertThat(deadById.get("garbage").getStage()).isEqualTo(PipelineStage.DESERIALIZATION);
+        for (Map.Entry<String, ErrorCode> e : invalid.entrySet()) {
+            DeadLetter letter = deadById.get(e.getKey());
+            assertThat(letter.getStage()).isEqualTo(PipelineStage.VALIDATION);
+            assertThat(letter.getErrorCode()).isEqualTo(e.getValue());
+            assertThat(letter.getOriginalValue()).isNotNull();
+            assertThat(letter.getSourceTopic()).isEqualTo(Topic.PROMPTS.topicName());
+        }
+
+        List<ConsumerRecord<String, CostRollup>> rollups = read(Topic.COST_ROLLUPS, 3, CostRollup.class);
+        Map<String, BigDecimal> costByTenant = new HashMap<>();
+        Map<String, Long> requestsByTenant = new HashMap<>();
+        for (ConsumerRecord<String, TokenCost> record : costs) {
+            costByTenant.merge(record.value().getTenantId(), record.value().getCost().getAmount(), BigDecimal::add);
+            requestsByTenant.merge(record.value().getTenantId(), 1L, Long::sum);
+        }
+        Map<String, BigDecimal> rolledCost = new HashMap<>();
+        Map<String, Long> rolledRequests = new HashMap<>();
+        for (ConsumerRecord<String, CostRollup> record : rollups) {
+            assertThat(record.value().getModel()).isEqualTo(MODEL);
+            rolledCost.merge(record.key(), record.value().getCost(), BigDecimal::add);
+            rolledRequests.merge(record.key(), record.value().getRequests(), Long::sum);
+        }
+        assertThat(rolledRequests).isEqualTo(requestsByTenant);
+        assertThat(rolledCost.keySet()).isEqualTo(costByTenant.keySet());
+        costByTenant.forEach((tenant, amount) -> assertThat(rolledCost.get(tenant)).as(tenant).isEqualByComparingTo(amount));
+    }
+
+    @Test
+    void aTransactionTimeoutTheBrokerDoesNotAllowStopsTheJobBeforeItStarts() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.enableCheckpointing(500);
+        assertThatThrownBy(() -> InferenceJob.build(env, jobConfig(Map.of(InferenceJobOptions.TRANSACTION_TIMEOUT.key(), "20 min"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("transaction.max.timeout.ms=900000")
+                .hasMessageContaining("streamseek.sink.transaction-timeout");
+        assertThatThrownBy(() -> InferenceJob.build(env, jobConfig(Map.of(InferenceJobOptions.TRANSACTION_TIMEOUT.key(), "5 s"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must exceed the checkpoint interval");
+    }
+
+    private static Configuration jobConfig(Map<String, String> overrides) {
+        Map<String, String> options = new HashMap<>(Map.of(
+                InferenceJobOptions.BOOTSTRAP_SERVERS.key(), stack.bootstrapServers(),
+                InferenceJobOptions.REGISTRY_URL.key(), stack.registryUrl(),
+                InferenceJobOptions.MODEL_PATH.key(), modelDir.toString(),
+                InferenceJobOptions.BOUNDED.key(), "true",
+                InferenceJobOptions.TRANSACTION_TIMEOUT.key(), "60 s",
+                InferenceJobOptions.MAX_RESTART.key(), "10 s",
+                InferenceJobOptions.PRICE_PER_DEVICE_HOUR.key(), "3.60",
+                InferenceJobOptions.CURRENCY.key(), "EUR",
+                InferenceJobOptions.THREADS.key(), "2",
+                InferenceJobOptions.INFERENCE_TIMEOUT.key(), "60 s"));
+        options.put(InferenceJobOptions.GROUP_ID.key(), "itcase-" + System.nanoTime());
+        options.putAll(overrides);
+        return Configuration.fromMap(options);
+    }
+
+    private static PromptRequest text(String id, String tenant, String prompt, int maxTokens, float temperature, Instant now) {
+        return PromptRequest.newBuilder()
+                .setRequestId(id)
+                .setTenantId(tenant)
+                .setModel(null)
+                .setInput(TextPrompt.newBuilder().setText(prompt).build())
+                .setSampling(SamplingParams.newBuilder().setMaxTokens(maxTokens).setTemperature(temperature).build())
+                .setCreatedAt(now)
+                .build();
+    }
+
+    private static <V extends org.apache.avro.specific.SpecificRecordBase> List<ConsumerRecord<String, V>> read(Topic topic, int expected, Class<V> type) {
+        return TopicReader.readCommitted(stack.bootstrapServers(), topic.topicName(), expected, new StringDeserializer(),
+                new ConfluentAvroDeserializer<>(type, stack.registryClient()));
+    }
+
+    private static Set<String> concat(Set<String> a, Set<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).collect(Collectors.toSet());
+    }
+}
