@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The product's main job: prompts from Kafka, batched MoE/MLA inference, completions and per-token
@@ -86,6 +87,11 @@ public final class InferenceJob {
      * the environment already has it), after checking the sinks' transaction timeout.
      */
     public static void build(StreamExecutionEnvironment env, Configuration config) throws Exception {
+        build(env, config, outcomes -> outcomes);
+    }
+
+    /** {@link #build}, with {@code afterInference} applied to the outcomes before the sinks (tests inject failures there). */
+    static void build(StreamExecutionEnvironment env, Configuration config, UnaryOperator<DataStream<Outcome>> afterInference) throws Exception {
         Map<String, String> all = config.toMap();
         Map<String, String> kafka = InferenceJobOptions.withPrefix(all, InferenceJobOptions.KAFKA_PROPERTIES_PREFIX);
         String bootstrap = config.get(InferenceJobOptions.BOOTSTRAP_SERVERS);
@@ -96,6 +102,7 @@ public final class InferenceJob {
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(config.get(InferenceJobOptions.CHECKPOINT_INTERVAL).toMillis());
         }
+        env.getCheckpointConfig().enableUnalignedCheckpoints(config.get(InferenceJobOptions.UNALIGNED_CHECKPOINTS));
         java.time.Duration interval = java.time.Duration.ofMillis(env.getCheckpointConfig().getCheckpointInterval());
         java.time.Duration txTimeout = config.get(InferenceJobOptions.TRANSACTION_TIMEOUT);
         TransactionTimeoutCheck.checkAgainstCheckpoints(txTimeout, interval, config.get(InferenceJobOptions.MAX_RESTART));
@@ -129,10 +136,10 @@ public final class InferenceJob {
         ModelSettings settings = new ModelSettings(modelPath, modelName, config.get(InferenceJobOptions.MAX_NUM_SEQS),
                 config.get(InferenceJobOptions.MAX_WAITING), config.get(InferenceJobOptions.CACHE_BYTES), config.get(InferenceJobOptions.THREADS),
                 new BigDecimal(config.get(InferenceJobOptions.PRICE_PER_DEVICE_HOUR)), config.get(InferenceJobOptions.CURRENCY));
-        DataStream<Outcome> outcomes = AsyncDataStream.unorderedWait(firsts, new InferenceFunction(settings),
+        DataStream<Outcome> outcomes = afterInference.apply(AsyncDataStream.unorderedWait(firsts, new InferenceFunction(settings),
                         config.get(InferenceJobOptions.INFERENCE_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
                         config.get(InferenceJobOptions.INFERENCE_CAPACITY))
-                .returns(Outcome.typeInfo()).name("inference").uid("inference");
+                .returns(Outcome.typeInfo()).name("inference").uid("inference"));
 
         String prefix = config.get(InferenceJobOptions.TRANSACTIONAL_ID_PREFIX);
         outcomes.map(o -> o.completion).returns(new AvroTypeInfo<>(Completion.class)).name("completions").uid("completions")

@@ -108,6 +108,11 @@ public final class InferenceJobOptions {
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("Checkpoint interval; results are committed to Kafka at each checkpoint, so this bounds their latency.");
 
+    public static final ConfigOption<Boolean> UNALIGNED_CHECKPOINTS = ConfigOptions.key("streamseek.checkpoint.unaligned")
+            .booleanType().defaultValue(true)
+            .withDescription("Unaligned checkpoints: inference is slow and backpressured, and an aligned barrier would wait behind every "
+                    + "buffered prompt, so results would be committed only once the backlog is gone.");
+
     public static final ConfigOption<Duration> MAX_RESTART = ConfigOptions.key("streamseek.checkpoint.max-restart")
             .durationType().defaultValue(Duration.ofMinutes(2))
             .withDescription("The longest restart the transaction timeout must outlast.");
