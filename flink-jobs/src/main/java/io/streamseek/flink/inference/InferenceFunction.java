@@ -11,7 +11,9 @@ import io.streamseek.schemas.PipelineStage;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -36,6 +38,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is submitted, so a full engine stalls this operator and, through Flink's backpressure, the Kafka
  * source, instead of growing a queue. The operator's own capacity bounds a slot's share.
  *
+ * <p>Metrics (per subtask): {@code generatedTokens}, {@code generatedTokensPerSecond},
+ * {@code completions}, {@code engineRequestsInFlight} (the queue depth of the shared engine),
+ * {@code latentCacheBlocksInUse}, histograms {@code timeToFirstTokenMs}, {@code timePerOutputTokenMs}
+ * and {@code batchSize} (sequences in the steps that made each token), and
+ * {@code rejections.<ErrorCode>} counters.
+ *
  * <p>Watchdog: a request not finished within the operator's timeout (no forward progress for it)
  * is cancelled in the engine and ends as TIMED_OUT with {@code ENGINE_STALLED} and a dead letter:
  * never a silent stall.
@@ -43,6 +51,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, Outcome> {
 
     private static final long serialVersionUID = 1L;
+    /** Latest values each latency histogram keeps. */
+    private static final int HISTOGRAM_WINDOW = 1_000;
 
     private final ModelSettings settings;
     private transient ServedModel served;
@@ -52,6 +62,9 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
     private transient Map<ErrorCode, Counter> rejections;
     private transient Counter generatedTokens;
     private transient Counter completions;
+    private transient Histogram timeToFirstTokenMs;
+    private transient Histogram timePerOutputTokenMs;
+    private transient Histogram batchSize;
 
     public InferenceFunction(ModelSettings settings) {
         this.settings = settings;
@@ -69,6 +82,9 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
         metrics.meter("generatedTokensPerSecond", new org.apache.flink.metrics.MeterView(generatedTokens));
         metrics.gauge("engineRequestsInFlight", () -> settings.intake() - served.admission().availablePermits());
         metrics.gauge("latentCacheBlocksInUse", () -> served.engine().blocksInUse());
+        timeToFirstTokenMs = metrics.histogram("timeToFirstTokenMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        timePerOutputTokenMs = metrics.histogram("timePerOutputTokenMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         rejections = new EnumMap<>(ErrorCode.class);
         MetricGroup byReason = metrics.addGroup("rejections");
         for (ErrorCode code : ErrorCode.values()) {
@@ -108,6 +124,13 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
             }
             generatedTokens.inc(result.tokens().length);
             completions.inc();
+            if (result.firstTokenNanos() >= 0) {
+                timeToFirstTokenMs.update(result.firstTokenNanos() / 1_000_000);
+            }
+            if (result.cost().completionTokens() > 1) {
+                timePerOutputTokenMs.update(result.cost().meanTimePerOutputTokenNanos() / 1_000_000);
+            }
+            result.cost().tokens().forEach(t -> batchSize.update(t.batchSize()));
             String text = served.tokenizer().decode(result.tokens(), true);
             boolean byString = listener.stopped.get() && result.finishReason() == GenerationResult.FinishReason.CANCELLED;
             if (byString) {
