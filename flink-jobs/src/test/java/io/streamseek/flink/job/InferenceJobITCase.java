@@ -212,6 +212,47 @@ class InferenceJobITCase {
     }
 
     @Test
+    void theWatchdogEndsARequestThatMakesNoProgressInTimeAsTimedOutWithADeadLetter() throws Exception {
+        Map<String, String> topics = new HashMap<>();
+        List<NewTopic> created = new ArrayList<>();
+        for (Topic topic : Topic.values()) {
+            String name = "wd-" + topic.topicName();
+            topics.put("streamseek.topics." + topic.topicName(), name);
+            created.add(new NewTopic(name, 1, (short) 1));
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            admin.createTopics(created).all().get();
+        }
+        PromptRequest slow = text("slow-0", "acme", "a long answer please", 400, 0f, Instant.now());
+        ConfluentAvroCodec<PromptRequest> codec = new ConfluentAvroCodec<>(PromptRequest.class, stack.registryClient(), DecodeLimits.DEFAULT);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("wd-prompts", "slow-0", codec.encode("wd-prompts-value", slow, true))).get();
+        }
+        Map<String, String> overrides = new HashMap<>(topics);
+        // Far less than 400 tokens take: to the watchdog, this request makes no progress in time.
+        overrides.put(InferenceJobOptions.INFERENCE_TIMEOUT.key(), "10 ms");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(500);
+        InferenceJob.build(env, jobConfig(overrides));
+        env.execute("watchdog-itcase");
+
+        List<ConsumerRecord<String, Completion>> completions = TopicReader.readCommitted(stack.bootstrapServers(), "wd-completions", 1,
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(Completion.class, stack.registryClient()));
+        assertThat(completions).singleElement().satisfies(r -> {
+            assertThat(r.value().getFinishReason()).isEqualTo(FinishReason.TIMED_OUT);
+            assertThat(r.value().getError().getCode()).isEqualTo(ErrorCode.ENGINE_STALLED);
+        });
+        List<ConsumerRecord<String, DeadLetter>> dead = TopicReader.readCommitted(stack.bootstrapServers(), "wd-dead-letters", 1,
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(DeadLetter.class, stack.registryClient()));
+        assertThat(dead).singleElement().satisfies(r -> {
+            assertThat(r.value().getErrorCode()).isEqualTo(ErrorCode.ENGINE_STALLED);
+            assertThat(r.value().getStage()).isEqualTo(PipelineStage.INFERENCE);
+        });
+    }
+
+    @Test
     void aTransactionTimeoutTheBrokerDoesNotAllowStopsTheJobBeforeItStarts() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(500);
