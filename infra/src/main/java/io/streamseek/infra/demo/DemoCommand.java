@@ -1,11 +1,6 @@
 package io.streamseek.infra.demo;
 
-import io.streamseek.flink.job.InferenceJob;
-import io.streamseek.flink.job.InferenceJobOptions;
-import io.streamseek.gpu.config.ModelPreset;
-import io.streamseek.gpu.loader.DType;
-import io.streamseek.gpu.loader.RandomCheckpoint;
-import io.streamseek.gpu.tokenizer.TokenizerFiles;
+import io.streamseek.infra.local.LocalJob;
 import io.streamseek.infra.local.LocalStack;
 import io.streamseek.schemas.Completion;
 import io.streamseek.schemas.DeadLetter;
@@ -18,10 +13,7 @@ import io.streamseek.schemas.wire.DecodeLimits;
 import io.streamseek.schemas.registry.RestSchemaRegistryClient;
 import io.streamseek.schemas.registry.RegistryClientConfig;
 
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -81,28 +73,12 @@ public final class DemoCommand {
     /** Runs the demo; 0 when every prompt was served or rejected for a stated reason. */
     static int run(DemoOptions o, PrintStream out) throws Exception {
         Path data = Files.createDirectories(o.data());
-        Path model = o.model() != null ? o.model() : smallModel(data, out);
+        Path model = o.model() != null ? o.model() : DemoModels.small(data, out);
         out.printf("starting Kafka on 127.0.0.1:%d and the schema registry on http://127.0.0.1:%d (state in %s)%n", o.kafkaPort(),
                 o.registryPort(), data.toAbsolutePath());
         try (LocalStack stack = LocalStack.start(data, o.kafkaPort(), o.registryPort())) {
-            io.streamseek.schemas.local.EmbeddedKafkaBroker.checkPortFree(o.webPort(), "the Flink Web UI (--web-port)");
-            io.streamseek.schemas.local.EmbeddedKafkaBroker.checkPortFree(o.metricsPort(), "Prometheus metrics (--metrics-port)");
-            Configuration cluster = new Configuration();
-            cluster.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-            cluster.set(RestOptions.PORT, o.webPort());
-            cluster.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-            cluster.setString("metrics.reporter.prom.port", String.valueOf(o.metricsPort()));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(cluster);
-            env.setParallelism(1);
             String runId = "demo-" + Instant.now().getEpochSecond();
-            InferenceJob.build(env, Configuration.fromMap(Map.of(
-                    InferenceJobOptions.BOOTSTRAP_SERVERS.key(), stack.bootstrapServers(),
-                    InferenceJobOptions.REGISTRY_URL.key(), stack.registryUrl(),
-                    InferenceJobOptions.MODEL_PATH.key(), model.toAbsolutePath().toString(),
-                    InferenceJobOptions.CHECKPOINT_INTERVAL.key(), "1 s",
-                    InferenceJobOptions.GROUP_ID.key(), "streamseek-demo",
-                    InferenceJobOptions.TRANSACTIONAL_ID_PREFIX.key(), "streamseek-demo")));
-            JobClient job = env.executeAsync("streamseek-inference");
+            JobClient job = LocalJob.submit(stack, model, o.webPort(), o.metricsPort(), "streamseek-demo", null);
             out.printf("Flink Web UI on http://127.0.0.1:%d, Prometheus metrics on http://127.0.0.1:%d/metrics, job %s%n", o.webPort(),
                     o.metricsPort(), job.getJobID());
             try {
@@ -214,19 +190,5 @@ public final class DemoCommand {
         }
         return String.format("[%s] %s %s, %d tokens, TTFT %sms: \"%s\"", c.getTenantId(), c.getRequestId(), c.getFinishReason(),
                 c.getUsage().getCompletionTokens(), c.getTimings().getTimeToFirstTokenMs(), text);
-    }
-
-    /** The small preset under {@code data/models/small}, written on first use. */
-    private static Path smallModel(Path data, PrintStream out) throws Exception {
-        Path dir = data.resolve("models").resolve("small");
-        if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            return dir;
-        }
-        out.println("generating the demo model (the small preset) in " + dir + " ...");
-        Path partial = Files.createDirectories(data.resolve("models").resolve("small.partial"));
-        RandomCheckpoint.write(ModelPreset.SMALL.config(), partial, 42, DType.BF16, false, null);
-        TokenizerFiles.write(partial, ModelPreset.SMALL.config().vocabSize(), ModelPreset.SMALL.config().maxPositionEmbeddings());
-        Files.move(partial, dir);
-        return dir;
     }
 }

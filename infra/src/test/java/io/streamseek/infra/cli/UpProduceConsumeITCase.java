@@ -1,0 +1,99 @@
+package io.streamseek.infra.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Interactive use of the local stack: {@code up} in a JVM of its own, a prompt produced and its
+ * completion consumed through the registry, a clean stop on SIGTERM (what Ctrl-C sends), and a
+ * second {@code up} on the same data folder that keeps the first results, does not serve the first
+ * prompt again (committed offsets), and serves a new one.
+ */
+class UpProduceConsumeITCase {
+
+    @Test
+    void upServesProducedPromptsAndASecondUpResumes(@TempDir Path dir) throws Exception {
+        int kafka = freePort();
+        int registry = freePort();
+        String bootstrap = "127.0.0.1:" + kafka;
+        String url = "http://127.0.0.1:" + registry;
+        Path data = dir.resolve("data");
+
+        Process up = up(data, kafka, registry, dir.resolve("up-1.log"));
+        String first = run(ProduceCommand::run, "--prompt", "first", "--tenant", "acme", "--max-tokens", "4", "--request-id", "first",
+                "--bootstrap-servers", bootstrap, "--registry", url);
+        assertThat(first.trim()).isEqualTo("first");
+        String completions = run(ConsumeCommand::run, "--topic", "completions", "--max", "1", "--idle", "120",
+                "--bootstrap-servers", bootstrap, "--registry", url);
+        assertThat(completions).contains("\"request_id\": \"first\"").contains("\"finish_reason\": \"LENGTH\"");
+        stop(up);
+
+        Process again = up(data, kafka, registry, dir.resolve("up-2.log"));
+        run(ProduceCommand::run, "--prompt", "second", "--tenant", "acme", "--max-tokens", "4", "--request-id", "second",
+                "--bootstrap-servers", bootstrap, "--registry", url);
+        String both = run(ConsumeCommand::run, "--topic", "completions", "--max", "2", "--idle", "120",
+                "--bootstrap-servers", bootstrap, "--registry", url);
+        assertThat(both).contains("\"request_id\": \"first\"").contains("\"request_id\": \"second\"");
+        assertThat(both.lines().filter(l -> l.contains("\"request_id\": \"first\"")).count()).as("the first is not served again").isEqualTo(1);
+        assertThat(Files.readString(dir.resolve("up-2.log"))).contains("resuming from the savepoint");
+        stop(again);
+    }
+
+    private interface Command {
+        int run(String[] args, PrintStream out) throws Exception;
+    }
+
+    private static String run(Command command, String... args) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        assertThat(command.run(args, new PrintStream(bytes, true, StandardCharsets.UTF_8))).isZero();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Process up(Path data, int kafka, int registry, Path log) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Xmx2g"));
+        for (String open : List.of("java.util", "java.lang", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net", "java.time",
+                "java.util.concurrent", "java.util.concurrent.atomic")) {
+            command.add("--add-opens");
+            command.add("java.base/" + open + "=ALL-UNNAMED");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), InfraCli.class.getName(), "up", "--data", data.toString(),
+                "--kafka-port", String.valueOf(kafka), "--registry-port", String.valueOf(registry),
+                "--web-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort())));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.readString(log).contains("Ctrl-C stops the job") && System.nanoTime() < deadline) {
+            assertThat(process.isAlive()).as("up is running; log:%n%s", Files.readString(log)).isTrue();
+            process.waitFor(200, TimeUnit.MILLISECONDS);
+        }
+        assertThat(Files.readString(log)).contains("Ctrl-C stops the job");
+        return process;
+    }
+
+    private static void stop(Process up) throws Exception {
+        up.destroy(); // SIGTERM, as Ctrl-C runs the same shutdown hook
+        assertThat(up.waitFor(2, TimeUnit.MINUTES)).as("up stopped").isTrue();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return socket.getLocalPort();
+        }
+    }
+}
