@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Metrics (per subtask): {@code generatedTokens}, {@code generatedTokensPerSecond},
  * {@code completions}, {@code engineRequestsInFlight} (the queue depth of the shared engine),
- * {@code latentCacheBlocksInUse}, histograms {@code timeToFirstTokenMs}, {@code timePerOutputTokenMs}
+ * {@code latentCacheBlocksInUse}, {@code expertImbalance}, {@code tenant.<id>.costMicros}, histograms {@code timeToFirstTokenMs}, {@code timePerOutputTokenMs}
  * and {@code batchSize} (sequences in the steps that made each token), and
  * {@code rejections.<ErrorCode>} counters.
  *
@@ -65,6 +65,8 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
     private transient Histogram timeToFirstTokenMs;
     private transient Histogram timePerOutputTokenMs;
     private transient Histogram batchSize;
+    private transient Map<String, Counter> costByTenant;
+    private transient MetricGroup metrics;
 
     public InferenceFunction(ModelSettings settings) {
         this.settings = settings;
@@ -76,12 +78,14 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
         preparer = new RequestPreparer(settings.modelName(), served.contextLength(), served.tokenizer(), served.chatTemplate());
         clock = Clock.systemUTC();
         inFlight = new ConcurrentHashMap<>();
-        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        metrics = getRuntimeContext().getMetricGroup();
+        costByTenant = new ConcurrentHashMap<>();
         generatedTokens = metrics.counter("generatedTokens");
         completions = metrics.counter("completions");
         metrics.meter("generatedTokensPerSecond", new org.apache.flink.metrics.MeterView(generatedTokens));
         metrics.gauge("engineRequestsInFlight", () -> settings.intake() - served.admission().availablePermits());
         metrics.gauge("latentCacheBlocksInUse", () -> served.engine().blocksInUse());
+        metrics.gauge("expertImbalance", () -> served.engine().expertLoad().expertImbalance());
         timeToFirstTokenMs = metrics.histogram("timeToFirstTokenMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         timePerOutputTokenMs = metrics.histogram("timePerOutputTokenMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -131,6 +135,8 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
                 timePerOutputTokenMs.update(result.cost().meanTimePerOutputTokenNanos() / 1_000_000);
             }
             result.cost().tokens().forEach(t -> batchSize.update(t.batchSize()));
+            costByTenant.computeIfAbsent(envelope.request.getTenantId(), this::tenantCost)
+                    .inc(result.cost().amount().movePointRight(6).longValue());
             String text = served.tokenizer().decode(result.tokens(), true);
             boolean byString = listener.stopped.get() && result.finishReason() == GenerationResult.FinishReason.CANCELLED;
             if (byString) {
@@ -138,6 +144,11 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
             }
             resultFuture.complete(List.of(OutcomeRecords.served(envelope, settings.modelName(), result, text, byString, clock.instant())));
         });
+    }
+
+    /** Cost in millionths of the currency, per tenant: what the Grafana dashboard plots. */
+    private synchronized Counter tenantCost(String tenant) {
+        return metrics.addGroup("tenant", tenant).counter("costMicros");
     }
 
     /** Submits, waiting out the rare busy engine (another job sharing it took the room this one was given). */
