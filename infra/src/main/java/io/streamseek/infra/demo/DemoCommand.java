@@ -123,7 +123,7 @@ public final class DemoCommand {
         Set<String> waitingCosts = new HashSet<>();
         Map<String, DeadLetter> deadLetters = new LinkedHashMap<>();
         TenantSummary summary = new TenantSummary();
-        Map<String, Completion> served = new LinkedHashMap<>();
+        Set<String> costs = new HashSet<>();
         long deadline = System.nanoTime() + OUTCOME_TIMEOUT.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
@@ -140,15 +140,16 @@ public final class DemoCommand {
                         Completion c = completionCodec.decode(record.value());
                         if (waiting.remove(c.getRequestId())) {
                             summary.completion(c);
-                            if (c.getFinishReason() != FinishReason.REJECTED) {
-                                served.put(c.getRequestId(), c);
+                            // The two topics are read independently: a cost may come before its completion.
+                            if (c.getFinishReason() != FinishReason.REJECTED && !costs.contains(c.getRequestId())) {
                                 waitingCosts.add(c.getRequestId());
                             }
                             out.println(line(c));
                         }
                     } else if (record.topic().equals(Topic.TOKEN_COSTS.topicName())) {
                         TokenCost cost = costCodec.decode(record.value());
-                        if (waitingCosts.remove(cost.getRequestId()) || !served.containsKey(cost.getRequestId())) {
+                        if (costs.add(cost.getRequestId())) {
+                            waitingCosts.remove(cost.getRequestId());
                             summary.cost(cost);
                             int tokens = Math.max(1, cost.getTokens().size());
                             out.printf("    cost %s: %s %s, %s %s per token%n", cost.getRequestId(),
