@@ -2,19 +2,16 @@ package io.streamseek.flink.job;
 
 import io.streamseek.flink.inference.Outcome;
 import io.streamseek.flink.inference.RequestPreparer;
-import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.engine.Engine;
 import io.streamseek.gpu.engine.EngineConfig;
 import io.streamseek.gpu.engine.GenerationResult;
 import io.streamseek.gpu.engine.RequestHandle;
 import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.loader.DType;
-import io.streamseek.gpu.loader.RandomCheckpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.tokenizer.ChatTemplate;
 import io.streamseek.gpu.tokenizer.Tokenizer;
-import io.streamseek.gpu.tokenizer.TokenizerFiles;
 import io.streamseek.schemas.Completion;
 import io.streamseek.schemas.DeadLetter;
 import io.streamseek.schemas.ErrorCode;
@@ -42,9 +39,6 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -61,7 +55,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,16 +91,8 @@ class FailureRecoveryITCase {
     @BeforeAll
     static void start() throws Exception {
         stack = LocalKafkaStack.start();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (Topic topic : Topic.values()) {
-                topics.add(new NewTopic(topic.topicName(), 1, (short) 1));
-            }
-            admin.createTopics(topics).all().get();
-        }
-        modelDir = models.resolve("tiny");
-        RandomCheckpoint.write(ModelPreset.TINY.config(), modelDir, 11, DType.BF16, false, null);
-        TokenizerFiles.write(modelDir, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
+        JobFixtures.createContractTopics(stack.bootstrapServers());
+        modelDir = JobFixtures.tinyModel(models.resolve("tiny"), 11, DType.BF16);
     }
 
     @AfterAll

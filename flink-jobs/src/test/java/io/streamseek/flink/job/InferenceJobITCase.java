@@ -1,9 +1,6 @@
 package io.streamseek.flink.job;
 
-import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.loader.DType;
-import io.streamseek.gpu.loader.RandomCheckpoint;
-import io.streamseek.gpu.tokenizer.TokenizerFiles;
 import io.streamseek.schemas.ChatMessage;
 import io.streamseek.schemas.ChatPrompt;
 import io.streamseek.schemas.ChatRole;
@@ -80,16 +77,8 @@ class InferenceJobITCase {
     @BeforeAll
     static void start() throws Exception {
         stack = LocalKafkaStack.start();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (Topic topic : Topic.values()) {
-                topics.add(new NewTopic(topic.topicName(), 1, (short) 1));
-            }
-            admin.createTopics(topics).all().get();
-        }
-        modelDir = models.resolve(MODEL);
-        RandomCheckpoint.write(ModelPreset.TINY.config(), modelDir, 7, DType.F32, false, null);
-        TokenizerFiles.write(modelDir, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
+        JobFixtures.createContractTopics(stack.bootstrapServers());
+        modelDir = JobFixtures.tinyModel(models.resolve(MODEL), 7, DType.F32);
     }
 
     @AfterAll

@@ -1,9 +1,6 @@
 package io.streamseek.flink.job;
 
-import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.loader.DType;
-import io.streamseek.gpu.loader.RandomCheckpoint;
-import io.streamseek.gpu.tokenizer.TokenizerFiles;
 import io.streamseek.schemas.Completion;
 import io.streamseek.schemas.FinishReason;
 import io.streamseek.schemas.PromptRequest;
@@ -16,9 +13,6 @@ import io.streamseek.schemas.topics.Topic;
 import io.streamseek.schemas.wire.ConfluentAvroCodec;
 import io.streamseek.schemas.wire.DecodeLimits;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -71,20 +65,12 @@ class JobJarIT {
         Path jobJar = Files.list(Path.of("target")).filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
         String flinkClasspath = flinkClusterClasspath(dir);
         assertThat(flinkClasspath).doesNotContain("kafka-clients", "avro-1", "gpu-operator", "kafka-schemas", "flink-connector-kafka");
-        Path model = dir.resolve("tiny");
-        RandomCheckpoint.write(ModelPreset.TINY.config(), model, 3, DType.BF16, false, null);
-        TokenizerFiles.write(model, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
+        Path model = JobFixtures.tinyModel(dir.resolve("tiny"), 3, DType.BF16);
         Path conf = Files.createDirectories(dir.resolve("conf"));
         Files.writeString(conf.resolve("config.yaml"), "rest.bind-address: 127.0.0.1\n");
 
         try (LocalKafkaStack stack = LocalKafkaStack.start()) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
-                List<NewTopic> topics = new ArrayList<>();
-                for (Topic topic : Topic.values()) {
-                    topics.add(new NewTopic(topic.topicName(), 1, (short) 1));
-                }
-                admin.createTopics(topics).all().get();
-            }
+            JobFixtures.createContractTopics(stack.bootstrapServers());
             ConfluentAvroCodec<PromptRequest> codec = new ConfluentAvroCodec<>(PromptRequest.class, stack.registryClient(), DecodeLimits.DEFAULT);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                     stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {

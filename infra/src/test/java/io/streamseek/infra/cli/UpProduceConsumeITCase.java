@@ -1,18 +1,16 @@
 package io.streamseek.infra.cli;
 
+import io.streamseek.infra.testing.ForkedJvm;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -65,16 +63,9 @@ class UpProduceConsumeITCase {
     }
 
     private static Process up(Path data, int kafka, int registry, Path log) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx2g"));
-        for (String open : List.of("java.util", "java.lang", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net", "java.time",
-                "java.util.concurrent", "java.util.concurrent.atomic")) {
-            command.add("--add-opens");
-            command.add("java.base/" + open + "=ALL-UNNAMED");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), InfraCli.class.getName(), "up", "--data", data.toString(),
+        List<String> command = ForkedJvm.command(InfraCli.class, "up", "--data", data.toString(),
                 "--kafka-port", String.valueOf(kafka), "--registry-port", String.valueOf(registry),
-                "--web-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort())));
+                "--web-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!Files.readString(log).contains("Ctrl-C stops the job") && System.nanoTime() < deadline) {
@@ -91,9 +82,6 @@ class UpProduceConsumeITCase {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
-        }
+        return ForkedJvm.freePort();
     }
 }

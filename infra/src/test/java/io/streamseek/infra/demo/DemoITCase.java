@@ -1,15 +1,12 @@
 package io.streamseek.infra.demo;
 
+import io.streamseek.infra.testing.ForkedJvm;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -24,17 +21,10 @@ class DemoITCase {
 
     @Test
     void theDemoServesOrRejectsEveryPromptAndExitsZero(@TempDir Path dir) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx2g"));
-        for (String open : List.of("java.util", "java.lang", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net", "java.time",
-                "java.util.concurrent", "java.util.concurrent.atomic")) {
-            command.add("--add-opens");
-            command.add("java.base/" + open + "=ALL-UNNAMED");
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DemoCommand.class.getName(), "demo",
+        List<String> command = ForkedJvm.command(DemoCommand.class, "demo",
                 "--prompts", "20", "--data", dir.resolve("data").toString(),
-                "--kafka-port", String.valueOf(freePort()), "--registry-port", String.valueOf(freePort()),
-                "--web-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort())));
+                "--kafka-port", String.valueOf(ForkedJvm.freePort()), "--registry-port", String.valueOf(ForkedJvm.freePort()),
+                "--web-port", String.valueOf(ForkedJvm.freePort()), "--metrics-port", String.valueOf(ForkedJvm.freePort()));
         Path log = dir.resolve("demo.log");
         Process demo = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertThat(demo.waitFor(8, TimeUnit.MINUTES)).as("the demo finished").isTrue();
@@ -45,13 +35,6 @@ class DemoITCase {
         assertThat(output).contains("BAD_MAGIC_BYTE").contains("cost / 1M gen. tokens");
         for (String tenant : SamplePrompts.TENANTS) {
             assertThat(output).containsPattern("(?m)^" + tenant + " +\\d+");
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
         }
     }
 }
