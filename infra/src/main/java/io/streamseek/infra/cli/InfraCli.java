@@ -43,7 +43,7 @@ public final class InfraCli {
                 case "produce" -> ProduceCommand.run(rest, System.out);
                 default -> ConsumeCommand.run(rest, System.out);
             };
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | io.streamseek.gpu.loader.CheckpointException e) {
             System.err.println(command + ": " + e.getMessage());
             code = 2;
         } catch (Exception e) {

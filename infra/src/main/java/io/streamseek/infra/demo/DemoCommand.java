@@ -13,6 +13,7 @@ import io.streamseek.schemas.wire.DecodeLimits;
 import io.streamseek.schemas.registry.RestSchemaRegistryClient;
 import io.streamseek.schemas.registry.RegistryClientConfig;
 
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,7 +61,7 @@ public final class DemoCommand {
         int code;
         try {
             code = run(DemoOptions.parse(options), System.out);
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalArgumentException | IllegalStateException | io.streamseek.gpu.loader.CheckpointException e) {
             System.err.println("demo: " + e.getMessage());
             code = 2;
         } catch (Exception e) {
@@ -82,7 +83,7 @@ public final class DemoCommand {
             out.printf("Flink Web UI on http://127.0.0.1:%d, Prometheus metrics on http://127.0.0.1:%d/metrics, job %s%n", o.webPort(),
                     o.metricsPort(), job.getJobID());
             try {
-                return produceAndWatch(o, stack, runId, model.getFileName().toString(), out);
+                return produceAndWatch(o, stack, job, runId, model.getFileName().toString(), out);
             } finally {
                 if (o.keepRunning()) {
                     out.println("--keep-running: the stack and the job stay up; Ctrl-C stops them.");
@@ -96,7 +97,8 @@ public final class DemoCommand {
         }
     }
 
-    private static int produceAndWatch(DemoOptions o, LocalStack stack, String runId, String modelName, PrintStream out) throws Exception {
+    private static int produceAndWatch(DemoOptions o, LocalStack stack, JobClient job, String runId, String modelName, PrintStream out)
+            throws Exception {
         RestSchemaRegistryClient registry = RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, stack.registryUrl()));
         List<PromptRequest> prompts = SamplePrompts.generate(o.prompts(), runId, Instant.now());
         String garbageKey = runId + "-garbage";
@@ -132,6 +134,19 @@ public final class DemoCommand {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topic.COMPLETIONS.topicName(), Topic.TOKEN_COSTS.topicName(), Topic.DEAD_LETTERS.topicName()));
             while ((!waiting.isEmpty() || !waitingCosts.isEmpty() || !deadLetters.containsKey(garbageKey)) && System.nanoTime() < deadline) {
+                // A job that stopped (a model that failed to load, say) ends the wait at once, with its reason.
+                JobStatus status = job.getJobStatus().get();
+                if (status.isGloballyTerminalState()) {
+                    String reason;
+                    try {
+                        job.getJobExecutionResult().get();
+                        reason = "it ended";
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        reason = String.valueOf(e.getCause());
+                    }
+                    out.printf("%nthe inference job stopped (%s) before every prompt had an outcome: %s%n", status, reason);
+                    return 1;
+                }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
                     if (record.key() == null || !record.key().startsWith(runId)) {
                         continue; // an earlier run's results, kept in the data folder

@@ -2,6 +2,7 @@ package io.streamseek.infra.local;
 
 import io.streamseek.flink.job.InferenceJob;
 import io.streamseek.flink.job.InferenceJobOptions;
+import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.schemas.local.EmbeddedKafkaBroker;
 
 import org.apache.flink.configuration.Configuration;
@@ -29,6 +30,10 @@ public final class LocalJob {
      * @param savepoint the location (as Flink gave it) of a savepoint to resume from, or null
      */
     public static JobClient submit(LocalStack stack, Path model, int webPort, int metricsPort, String name, String savepoint) throws Exception {
+        // A checkpoint that cannot be opened is named here, before Flink would retry loading it.
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
+            checkpoint.config();
+        }
         EmbeddedKafkaBroker.checkPortFree(webPort, "the Flink Web UI (--web-port)");
         EmbeddedKafkaBroker.checkPortFree(metricsPort, "Prometheus metrics (--metrics-port)");
         Configuration cluster = new Configuration();
@@ -36,6 +41,10 @@ public final class LocalJob {
         cluster.set(RestOptions.PORT, webPort);
         cluster.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         cluster.setString("metrics.reporter.prom.port", String.valueOf(metricsPort));
+        // A few quick restarts, then the job fails and says why, instead of retrying forever.
+        cluster.setString("restart-strategy.type", "fixed-delay");
+        cluster.setString("restart-strategy.fixed-delay.attempts", "3");
+        cluster.setString("restart-strategy.fixed-delay.delay", "1 s");
         if (savepoint != null) {
             cluster.setString("execution.savepoint.path", savepoint);
         }
