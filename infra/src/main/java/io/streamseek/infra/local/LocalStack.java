@@ -8,7 +8,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,12 +19,9 @@ public final class LocalStack implements AutoCloseable {
 
     private final EmbeddedKafkaBroker broker;
     private final EmbeddedSchemaRegistry registry;
-    private final List<String> topics;
-
-    private LocalStack(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry, List<String> topics) {
+    private LocalStack(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry) {
         this.broker = broker;
         this.registry = registry;
-        this.topics = topics;
     }
 
     public static LocalStack start(Path data, int kafkaPort, int registryPort) {
@@ -36,8 +32,8 @@ public final class LocalStack implements AutoCloseable {
             EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder().bootstrapServers(broker.bootstrapServers())
                     .port(registryPort).build().start();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                List<String> created = new TopicProvisioner(admin, (short) 1, 30_000).ensureContractTopics();
-                return new LocalStack(broker, registry, created);
+                new TopicProvisioner(admin, (short) 1, 30_000).ensureContractTopics();
+                return new LocalStack(broker, registry);
             } catch (RuntimeException e) {
                 registry.close();
                 throw e;
@@ -54,11 +50,6 @@ public final class LocalStack implements AutoCloseable {
 
     public String registryUrl() {
         return registry.url();
-    }
-
-    /** Topics this start created (an existing data folder already has them). */
-    public List<String> createdTopics() {
-        return topics;
     }
 
     @Override
