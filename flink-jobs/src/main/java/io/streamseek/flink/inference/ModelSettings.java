@@ -1,5 +1,7 @@
 package io.streamseek.flink.inference;
 
+import io.streamseek.gpu.backend.Backend;
+
 import java.io.Serializable;
 import java.math.BigDecimal;
 
@@ -13,10 +15,11 @@ import java.math.BigDecimal;
  * @param maxWaiting requests in the engine at once, running or waiting: its intake
  * @param cacheBytes the latent cache's byte budget
  * @param threads CPU worker threads of the engine (0: one per core)
+ * @param backend the device of the forward pass
  * @param pricePerDeviceHour price of one device-hour, for token costs
  * @param currency ISO 4217 code of that price
  */
-public record ModelSettings(String modelPath, String modelName, int maxNumSeqs, int maxWaiting, long cacheBytes, int threads,
+public record ModelSettings(String modelPath, String modelName, int maxNumSeqs, int maxWaiting, long cacheBytes, int threads, Backend backend,
                             BigDecimal pricePerDeviceHour, String currency) implements Serializable {
 
     /** Requests one engine holds at once, running or waiting: the TaskManager's in-flight bound. */

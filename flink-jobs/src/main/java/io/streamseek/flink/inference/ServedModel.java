@@ -50,7 +50,8 @@ public final class ServedModel implements AutoCloseable {
                 .maxNumSeqs(settings.maxNumSeqs())
                 .maxWaiting(settings.maxWaiting())
                 .cacheBytes(settings.cacheBytes())
-                .pricing(new Pricing(settings.pricePerDeviceHour(), settings.currency(), "cpu"));
+                .backend(settings.backend())
+                .pricing(new Pricing(settings.pricePerDeviceHour(), settings.currency(), settings.backend().optionName()));
         if (settings.threads() > 0) {
             config.threads(settings.threads());
         }

@@ -4,6 +4,7 @@ import io.streamseek.flink.cost.CostRollups;
 import io.streamseek.flink.dedup.FirstRequestFilter;
 import io.streamseek.flink.inference.InferenceFunction;
 import io.streamseek.flink.inference.ModelSettings;
+import io.streamseek.gpu.backend.Backend;
 import io.streamseek.flink.inference.Outcome;
 import io.streamseek.flink.serde.ConfluentAvroSerializationSchema;
 import io.streamseek.flink.serde.RegistryClientFactory;
@@ -135,7 +136,7 @@ public final class InferenceJob {
 
         ModelSettings settings = new ModelSettings(modelPath, modelName, config.get(InferenceJobOptions.MAX_NUM_SEQS),
                 config.get(InferenceJobOptions.MAX_WAITING), config.get(InferenceJobOptions.CACHE_BYTES), config.get(InferenceJobOptions.THREADS),
-                new BigDecimal(config.get(InferenceJobOptions.PRICE_PER_DEVICE_HOUR)), config.get(InferenceJobOptions.CURRENCY));
+                Backend.fromName(config.get(InferenceJobOptions.BACKEND)), new BigDecimal(config.get(InferenceJobOptions.PRICE_PER_DEVICE_HOUR)), config.get(InferenceJobOptions.CURRENCY));
         DataStream<Outcome> outcomes = afterInference.apply(AsyncDataStream.unorderedWait(firsts, new InferenceFunction(settings),
                         config.get(InferenceJobOptions.INFERENCE_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
                         config.get(InferenceJobOptions.INFERENCE_CAPACITY))

@@ -69,6 +69,11 @@ public final class InferenceJobOptions {
     public static final ConfigOption<Integer> THREADS = ConfigOptions.key("streamseek.engine.threads")
             .intType().defaultValue(0).withDescription("CPU worker threads of the engine; 0 uses one per core.");
 
+    public static final ConfigOption<String> BACKEND = ConfigOptions.key("streamseek.engine.backend")
+            .stringType().defaultValue("auto")
+            .withDescription("Device of the forward pass: auto (CUDA when a usable NVIDIA GPU is present, else CPU; logged once), cpu, or cuda "
+                    + "(fails at start-up with the reason when no GPU is usable).");
+
     public static final ConfigOption<Integer> INFERENCE_CAPACITY = ConfigOptions.key("streamseek.inference.capacity")
             .intType().defaultValue(64)
             .withDescription("Requests one inference subtask keeps in flight; they are part of its checkpoint.");

@@ -15,7 +15,8 @@ public final class BlockTable {
     BlockHash lastFullHash;
     int hashedBlocks;
 
-    int block(int index) {
+    /** The block holding positions {@code [index × block_size, (index + 1) × block_size)}. */
+    public int block(int index) {
         return blocks[index];
     }
 

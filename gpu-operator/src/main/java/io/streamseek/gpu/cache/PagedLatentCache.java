@@ -14,6 +14,11 @@ public final class PagedLatentCache implements LatentCache {
         this.length = length;
     }
 
+    /** The sequence's blocks: where a device backend finds its rows in its own copy of the store. */
+    public BlockTable blockTable() {
+        return table;
+    }
+
     @Override
     public int rowWidth() {
         return store.rowWidth();

@@ -3,6 +3,7 @@ package io.streamseek.gpu.cli;
 import io.streamseek.gpu.bench.InvarianceCost;
 import io.streamseek.gpu.bench.PeakFlops;
 import io.streamseek.gpu.engine.Engine;
+import io.streamseek.gpu.backend.Backend;
 import io.streamseek.gpu.engine.EngineConfig;
 import io.streamseek.gpu.engine.GenerationRequest;
 import io.streamseek.gpu.engine.GenerationResult;
@@ -37,6 +38,7 @@ final class BenchCommand {
             "  --max-tokens N   generated tokens per request (default 32)",
             "  --requests N     requests per level (default: 2 x concurrency, at least 4)",
             "  --ep N           expert-parallel ranks (default 1); --ep-replicas EXPERT@RANK,... adds redundant experts",
+            "  --backend B      auto, cpu or cuda (default auto: CUDA when a usable NVIDIA GPU is present)",
             "  A short warm-up runs first, so that no level pays for JIT compilation.",
             "  Then, per level, what batch invariance costs: the decode step's weight products timed in the layout the",
             "  engine keeps for every batch size, and in whichever layout is faster for that batch (--no-invariance-cost skips it).");
@@ -50,7 +52,7 @@ final class BenchCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out", "--ep", "--ep-replicas"),
+        Args a = Args.parse("bench", args, 1, Set.of("--model", "--concurrency", "--prompt-len", "--max-tokens", "--requests", "--out", "--ep", "--ep-replicas", "--backend"),
                 Set.of("--help", "--no-invariance-cost"));
         if (a.has("--help")) {
             out.println(USAGE);
@@ -65,6 +67,12 @@ final class BenchCommand {
         int promptLen = (int) a.getLong("--prompt-len", 64);
         int maxTokens = (int) a.getLong("--max-tokens", 32);
         ExpertParallelConfig ep = ExpertParallelConfig.parse((int) a.getLong("--ep", 1), a.get("--ep-replicas", null));
+        Backend backend;
+        try {
+            backend = Backend.fromName(a.get("--backend", "auto"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("bench: " + e.getMessage());
+        }
         List<Row> rows = new ArrayList<>();
         List<InvarianceCost.Result> invariance = new ArrayList<>();
         long mlaBytesPerToken;
@@ -75,11 +83,11 @@ final class BenchCommand {
             mhaBytesPerToken = 4L * model.mlaSpec().multiHeadCacheWidth() * model.numLayers();
             err.println("warming up...");
             // Both the batched and the single-sequence paths, so that no level pays for their compilation.
-            level(model, config(4, 8, ep), 4, 8, promptLen, Math.min(maxTokens, 16), mlaBytesPerToken, null);
-            level(model, config(1, 2, ep), 1, 2, promptLen, Math.min(maxTokens, 32), mlaBytesPerToken, null);
+            level(model, config(4, 8, ep, backend), 4, 8, promptLen, Math.min(maxTokens, 16), mlaBytesPerToken, null);
+            level(model, config(1, 2, ep, backend), 1, 2, promptLen, Math.min(maxTokens, 32), mlaBytesPerToken, null);
             for (int concurrency : levels) {
                 int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
-                rows.add(level(model, config(concurrency, requests, ep), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
+                rows.add(level(model, config(concurrency, requests, ep, backend), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
             }
             if (!a.has("--no-invariance-cost")) {
                 for (int concurrency : levels) {
@@ -126,9 +134,9 @@ final class BenchCommand {
         return 0;
     }
 
-    private static EngineConfig config(int concurrency, int requests, ExpertParallelConfig ep) {
+    private static EngineConfig config(int concurrency, int requests, ExpertParallelConfig ep, Backend backend) {
         return EngineConfig.builder().maxNumSeqs(concurrency).maxTokensPerStep(Math.max(256, concurrency)).maxWaiting(4 * requests)
-                .expertParallel(ep).build();
+                .expertParallel(ep).backend(backend).build();
     }
 
     private static Row level(DeepSeekModel model, EngineConfig config, int concurrency, int requests, int promptLen, int maxTokens,
@@ -141,6 +149,9 @@ final class BenchCommand {
         double imbalance;
         long started = System.nanoTime();
         try (Engine engine = new Engine(model, config)) {
+            if (progress != null) {
+                progress.printf("concurrency %d on %s%n", concurrency, engine.backendDescription());
+            }
             List<RequestHandle> inFlight = new ArrayList<>();
             int submitted = 0;
             int done = 0;

@@ -4,13 +4,13 @@ import io.streamseek.gpu.accounting.CostMeter;
 import io.streamseek.gpu.accounting.FlopModel;
 import io.streamseek.gpu.accounting.TokenCost;
 import io.streamseek.gpu.attention.MlaAttention;
-import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.backend.Backends;
+import io.streamseek.gpu.backend.ModelRunner;
 import io.streamseek.gpu.cache.BlockAllocator;
 import io.streamseek.gpu.cache.BlockManager;
 import io.streamseek.gpu.cache.PagedLatentStore;
 import io.streamseek.gpu.engine.GenerationResult.FinishReason;
 import io.streamseek.gpu.model.DeepSeekModel;
-import io.streamseek.gpu.model.ForwardScratch;
 import io.streamseek.gpu.model.StepBatch;
 import io.streamseek.gpu.moe.ep.ExpertLoad;
 import io.streamseek.gpu.sampling.Sampler;
@@ -35,10 +35,9 @@ public final class Engine implements AutoCloseable {
 
     private final DeepSeekModel model;
     private final EngineConfig config;
-    private final CpuWorkers workers;
     private final PagedLatentStore store;
     private final Scheduler scheduler;
-    private final ForwardScratch scratch;
+    private final ModelRunner runner;
     private final StepBatch batch = new StepBatch();
     private final LinkedBlockingQueue<Sequence> intake = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -59,14 +58,12 @@ public final class Engine implements AutoCloseable {
     }
 
     public Engine(DeepSeekModel model, EngineConfig config) {
-        CpuWorkers.requireVectorApi();
         this.model = model;
         this.config = config;
-        this.workers = new CpuWorkers(config.threadsPerRank() * config.expertParallel().size());
         this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().latentWidth(), config.blockSize(), config.cacheBytes());
         BlockManager blocks = new BlockManager(new BlockAllocator(store.numBlocks(), config.blockSize()), config.prefixSecret());
         this.scheduler = new Scheduler(blocks, store, config.maxNumSeqs(), config.maxTokensPerStep());
-        this.scratch = model.newScratch(workers, config.expertParallel());
+        this.runner = Backends.open(model, config, store);
         this.flopModel = new FlopModel(model);
         this.stepThread = new Thread(this::run, "streamseek-engine-step");
         this.stepThread.setDaemon(true);
@@ -166,7 +163,7 @@ public final class Engine implements AutoCloseable {
             logits = new float[rows * model.spec().vocabSize()];
         }
         try {
-            model.forward(batch, logits, scratch);
+            runner.forward(batch, logits);
         } catch (RuntimeException e) {
             for (ScheduledStep.Work w : plan.work()) {
                 finish(w.sequence(), FinishReason.FAILED, "the forward pass failed: " + e.getMessage());
@@ -204,7 +201,7 @@ public final class Engine implements AutoCloseable {
             totalFlops += stepFlops[i];
             totalTokens += w.count();
         }
-        long weightBytes = model.stepWeightBytes(scratch.lastStepExperts());
+        long weightBytes = model.stepWeightBytes(runner.lastStepExperts());
         long cacheBytesPerPosition = 4L * model.numLayers() * model.mlaSpec().latentWidth();
         long blockBytes = cacheBytesPerPosition * config.blockSize();
         long handedOut = 0;
@@ -290,9 +287,14 @@ public final class Engine implements AutoCloseable {
         return unbilledNanos.get();
     }
 
+    /** The backend running the forward pass, as one line. */
+    public String backendDescription() {
+        return runner.description();
+    }
+
     /** Work done per routed expert and per expert-parallel rank so far. */
     public ExpertLoad.Snapshot expertLoad() {
-        return scratch.expertLoad();
+        return runner.expertLoad();
     }
 
     /** Sequences preempted so far (their blocks freed, recomputed later). */
@@ -326,7 +328,7 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        workers.close();
+        runner.close();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.streamseek.gpu.engine;
 
 import io.streamseek.gpu.accounting.Pricing;
+import io.streamseek.gpu.backend.Backend;
 import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
 
 import java.security.SecureRandom;
@@ -21,9 +22,12 @@ import java.security.SecureRandom;
  * @param expertParallel how routed experts are spread over ranks (default: one rank)
  * @param pricing the price of a device-hour that request costs are computed with (default
  *     {@link Pricing#DEFAULT}, a placeholder)
+ * @param backend the device that runs the forward pass (default {@link Backend#AUTO}: CUDA when a
+ *     usable NVIDIA GPU is present, otherwise the CPU); with CUDA, {@code cacheBytes} is device memory
+ *     and expert-parallel rank {@code r} runs on GPU {@code r mod device count}
  */
 public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int maxTokensPerStep, int maxWaiting, int threads,
-                           byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing) {
+                           byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing, Backend backend) {
 
     public EngineConfig {
         positive("blockSize", blockSize);
@@ -39,6 +43,9 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
                     + maxNumSeqs + "): every running sequence needs a token per step");
         }
         prefixSecret = prefixSecret.clone();
+        if (backend == null) {
+            throw new IllegalArgumentException("backend must be one of auto, cpu, cuda, was null");
+        }
     }
 
     /** Threads per expert-parallel rank. */
@@ -67,6 +74,7 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
         private byte[] prefixSecret;
         private ExpertParallelConfig expertParallel = ExpertParallelConfig.SINGLE;
         private Pricing pricing = Pricing.DEFAULT;
+        private Backend backend = Backend.AUTO;
 
         public Builder blockSize(int v) {
             blockSize = v;
@@ -113,13 +121,18 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
             return this;
         }
 
+        public Builder backend(Backend v) {
+            backend = v;
+            return this;
+        }
+
         public EngineConfig build() {
             byte[] secret = prefixSecret;
             if (secret == null) {
                 secret = new byte[32];
                 new SecureRandom().nextBytes(secret);
             }
-            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel, pricing);
+            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel, pricing, backend);
         }
     }
 }

@@ -1,0 +1,46 @@
+package io.streamseek.gpu.backend;
+
+import io.streamseek.gpu.backend.cpu.CpuRunner;
+import io.streamseek.gpu.cache.PagedLatentStore;
+import io.streamseek.gpu.engine.EngineConfig;
+import io.streamseek.gpu.model.DeepSeekModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the {@link ModelRunner} an engine's {@link EngineConfig#backend()} asks for, and says
+ * which in one log line.
+ */
+public final class Backends {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+
+    private Backends() {
+    }
+
+    /**
+     * @param store the paged cache's geometry (blocks, block size), which a device backend mirrors in its own memory
+     * @throws IllegalStateException when {@code cuda} was asked for and no usable GPU is present, with the reason
+     */
+    public static ModelRunner open(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
+        ModelRunner runner = switch (config.backend()) {
+            case CPU -> cpu(model, config);
+            case CUDA -> cuda(model, config, store);
+            case AUTO -> auto(model, config, store);
+        };
+        LOG.info("Backend {}: {}", config.backend().optionName(), runner.description());
+        return runner;
+    }
+
+    private static ModelRunner cpu(DeepSeekModel model, EngineConfig config) {
+        return new CpuRunner(model, config.threadsPerRank() * config.expertParallel().size(), config.expertParallel());
+    }
+
+    private static ModelRunner cuda(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
+        throw new IllegalStateException("backend cuda is not available yet");
+    }
+
+    private static ModelRunner auto(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
+        return cpu(model, config);
+    }
+}
