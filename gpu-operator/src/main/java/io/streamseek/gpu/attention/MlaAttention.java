@@ -248,4 +248,18 @@ public final class MlaAttention {
     public MlaSpec spec() {
         return spec;
     }
+
+    /** The layer's weights as loaded: what a device backend uploads. */
+    public MlaWeights weights() {
+        return weights;
+    }
+
+    /** {@code kv_b_proj} widened to f32 {@code [heads × (nope + v), kv_lora_rank]}: what both attention paths multiply by. */
+    public Linear kvBF32() {
+        return kvBLinear;
+    }
+
+    public RotaryEmbedding rope() {
+        return rope;
+    }
 }

@@ -95,6 +95,16 @@ public final class RotaryEmbedding {
         }
     }
 
+    /** {@code cos(position × inv_freq[i]) × mscale}, {@code [max_positions, dim / 2]}; shared, not copied: do not modify. */
+    public float[] cosTable() {
+        return cos;
+    }
+
+    /** {@code sin(position × inv_freq[i]) × mscale}, {@code [max_positions, dim / 2]}; shared, not copied: do not modify. */
+    public float[] sinTable() {
+        return sin;
+    }
+
     public int dim() {
         return dim;
     }

@@ -58,20 +58,7 @@ public final class DeepSeekModel {
         int hidden = spec.hiddenSize();
         int count = batch.tokens();
         s.ensure(count);
-        for (int i = 0; i < batch.segments(); i++) {
-            int end = batch.startPosition(i) + batch.count(i);
-            if (end > spec.maxPositions()) {
-                throw new IllegalArgumentException("positions up to " + end + " exceed the model's context of "
-                        + spec.maxPositions() + " tokens (max_position_embeddings)");
-            }
-            for (int t = batch.offset(i); t < batch.offset(i) + batch.count(i); t++) {
-                int token = batch.tokenId(t);
-                if (token < 0 || token >= spec.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + token + " at position " + (batch.startPosition(i) + t - batch.offset(i))
-                            + " is outside the vocabulary [0, " + spec.vocabSize() + ")");
-                }
-            }
-        }
+        checkStep(batch);
         s.moe.dispatcher().beginStep();
         for (int t = 0; t < count; t++) {
             embedTokens.copyRow(batch.tokenId(t), s.hidden, t * hidden);
@@ -173,6 +160,42 @@ public final class DeepSeekModel {
         ExpertDispatcher dispatcher = new ExpertDispatcher(workers, placement, new ExpertLoad(layers.length, experts, ep.size()),
                 spec.hiddenSize(), spec.maxIntermediateSize(), experts, Math.max(1, spec.expertsPerToken()));
         return new ForwardScratch(spec, mla, workers, dispatcher);
+    }
+
+    /** {@code embed_tokens} {@code [vocab, hidden]}. */
+    public Linear embedTokens() {
+        return embedTokens;
+    }
+
+    /** The final {@code norm} {@code [hidden]}. */
+    public float[] norm() {
+        return norm;
+    }
+
+    /** {@code lm_head} {@code [vocab, hidden]}. */
+    public Linear lmHead() {
+        return lmHead;
+    }
+
+    /**
+     * Refuses a step that reaches beyond the context or names a token outside the vocabulary, with
+     * the offending position or id: the same checks whichever backend runs the step.
+     */
+    public void checkStep(StepBatch batch) {
+        for (int i = 0; i < batch.segments(); i++) {
+            int end = batch.startPosition(i) + batch.count(i);
+            if (end > spec.maxPositions()) {
+                throw new IllegalArgumentException("positions up to " + end + " exceed the model's context of "
+                        + spec.maxPositions() + " tokens (max_position_embeddings)");
+            }
+            for (int t = batch.offset(i); t < batch.offset(i) + batch.count(i); t++) {
+                int token = batch.tokenId(t);
+                if (token < 0 || token >= spec.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + token + " at position " + (batch.startPosition(i) + t - batch.offset(i))
+                            + " is outside the vocabulary [0, " + spec.vocabSize() + ")");
+                }
+            }
+        }
     }
 
     public int numLayers() {

@@ -369,6 +369,55 @@ public final class Linear {
         return sum;
     }
 
+    /*
+     * Row-major copies of the stored values, for a device backend to upload: whatever this JVM's
+     * layout (packed tiles, a row view of a larger weight), the device gets [rows, cols] row-major.
+     */
+
+    /** An F32 weight's values, or an F16 weight's widened exactly to f32 (devices read no F16). */
+    public float[] f32RowMajor() {
+        if (format != Format.F32 && format != Format.F16) {
+            throw new IllegalStateException("a " + format + " weight has no f32 values; use its own format's copy");
+        }
+        float[] values = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                values[r * cols + c] = get(r, c);
+            }
+        }
+        return values;
+    }
+
+    /** A BF16 weight's bit patterns. */
+    public short[] bf16RowMajor() {
+        if (format != Format.BF16) {
+            throw new IllegalStateException("a " + format + " weight has no bf16 bit patterns");
+        }
+        short[] bits = new short[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                bits[r * cols + c] = halves[packed ? packedIndex(r, c, cols) : base + r * cols + c];
+            }
+        }
+        return bits;
+    }
+
+    /** An E4M3 weight's codes (its block scales: {@link #e4m3BlockScales}). */
+    public byte[] e4m3Codes() {
+        if (format != Format.E4M3) {
+            throw new IllegalStateException("a " + format + " weight has no E4M3 codes");
+        }
+        return java.util.Arrays.copyOfRange(codes, base, base + rows * cols);
+    }
+
+    /** An E4M3 weight's {@code weight_scale_inv} {@code [ceil(rows/128), ceil(cols/128)]}. */
+    public float[] e4m3BlockScales() {
+        if (format != Format.E4M3) {
+            throw new IllegalStateException("a " + format + " weight has no block scales");
+        }
+        return scales.clone();
+    }
+
     /** Copies row {@code row} as f32 into {@code out[outOffset ..]}: an embedding lookup. */
     public void copyRow(int row, float[] out, int outOffset) {
         for (int c = 0; c < cols; c++) {
