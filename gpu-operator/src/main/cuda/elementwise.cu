@@ -97,7 +97,8 @@ embedding_e4m3(const uint8_t* table, const float* scales, const int* tokens, flo
     }
 }
 
-// x [rows, x_stride] (first n used); weight [n]; out [rows, out_stride]; x == out allowed.
+// x [rows, x_stride] (first n used); weight [n]; out [rows, out_stride]; in place when x == out and
+// x_stride == out_stride (each row is read and written by its own block).
 // Grid: rows blocks of ROW_THREADS.
 extern "C" __global__ void __launch_bounds__(ROW_THREADS)
 rms_norm(const float* x, int x_stride, const float* weight, float eps, float* out, int out_stride, int rows, int n) {
