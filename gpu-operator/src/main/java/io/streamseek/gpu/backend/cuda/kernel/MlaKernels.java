@@ -12,6 +12,9 @@ import static io.streamseek.gpu.backend.cuda.kernel.KernelSignature.ptr;
  * Host side of the {@code mla} module ({@code src/main/cuda/mla.cu}): multi-head latent attention,
  * the absorbed decode path (absorb query → split-context attention → combine → absorb output) and
  * the naive prefill path (gather latent → expand with the linear kernel → prefill attention).
+ * The split-context attention comes in two variants with the same parameters and outputs: f32 CUDA
+ * cores ({@link #DECODE_ATTENTION}) and TF32 tensor cores ({@link #DECODE_ATTENTION_TC}), chosen per
+ * model by {@link #useTensorCores}.
  *
  * <p>The constants mirror the {@code #define}s of the CUDA source; the geometry methods refuse shapes
  * the kernels were not written for (their register tiles have fixed bounds) with the offending value.
