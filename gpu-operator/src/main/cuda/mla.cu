@@ -8,9 +8,11 @@
 // lora = kv_lora_rank, width = lora + rope. kv_b is kv_b_proj in f32 [heads × (nope + v), lora].
 // A task is one decode token; task_token[i] is its row in the step's q and attn buffers.
 #include "common.cuh"
+#include "tf32_mma.cuh"
 #include "warp_tiles.cuh"
 
 #include "mla_decode.cuh"
+#include "mla_decode_tc.cuh"
 #include "mla_prefill.cuh"
 
 #define MLA_ABSORB_TASKS 16

@@ -12,6 +12,9 @@ import static io.streamseek.gpu.backend.cuda.kernel.KernelSignature.ptr;
  * Host side of the {@code mla} module ({@code src/main/cuda/mla.cu}): multi-head latent attention,
  * the absorbed decode path (absorb query → split-context attention → combine → absorb output) and
  * the naive prefill path (gather latent → expand with the linear kernel → prefill attention).
+ * The split-context attention comes in two variants with the same parameters and outputs: f32 CUDA
+ * cores ({@link #DECODE_ATTENTION}) and TF32 tensor cores ({@link #DECODE_ATTENTION_TC}), chosen per
+ * model by {@link #useTensorCores}.
  *
  * <p>The constants mirror the {@code #define}s of the CUDA source; the geometry methods refuse shapes
  * the kernels were not written for (their register tiles have fixed bounds) with the offending value.
@@ -43,6 +46,19 @@ public final class MlaKernels {
     public static final int MAX_NOPE = 256;
     public static final int COMBINE_THREADS = 128;
     public static final int GATHER_THREADS = 256;
+    /**
+     * Heads of one tensor-core decode attention block ({@code MLA_TC_HEADS}): two 16-row mma tiles.
+     * The block's queries and accumulators ({@code heads × (width + lora)} floats) must stay in
+     * registers; 64 heads would need more than an SM's register file.
+     */
+    public static final int TC_HEAD_BLOCK = 32;
+    /** Latent rows per staged tile of the tensor-core kernel ({@code MLA_TC_POS}): the mma's n of the scores. */
+    public static final int TC_POSITION_TILE = 8;
+    public static final int TC_THREADS = 256;
+    /** Static shared memory of {@code mla_decode_attention_tc} (warp partial scores, probabilities, rescales; ptxas -v). */
+    public static final int TC_STATIC_SHARED_BYTES = 9856;
+    /** Fewest heads for which {@link #useTensorCores} picks the tensor-core kernel. */
+    public static final int TC_MIN_HEADS = 16;
     /** Chunk tokens per prefill attention block; positions are staged 16 at a time. */
     public static final int PREFILL_QUERIES = 16;
     public static final int PREFILL_POSITIONS = 16;
@@ -56,6 +72,14 @@ public final class MlaKernels {
             ptr("q"), i32("q_stride"), ptr("kv_b"), ptr("task_token"), ptr("q_latent"), i32("tasks"), i32("heads"),
             i32("nope"), i32("rope"), i32("v"), i32("lora"));
     public static final KernelSignature DECODE_ATTENTION = KernelSignature.of(MODULE, "mla_decode_attention",
+            ptr("q_latent"), ptr("cache"), ptr("block_tables"), i32("max_blocks"), ptr("context_lens"), ptr("part_out"),
+            ptr("part_max"), ptr("part_sum"), i32("tasks"), i32("heads"), i32("lora"), i32("width"), i32("layer"),
+            i32("num_layers"), i32("block_size"), i32("split_len"), i32("max_splits"), f32("softmax_scale"));
+    /**
+     * {@code mla_decode_attention_tc}: the decode attention on TF32 tensor cores; parameters, grid
+     * meaning and outputs as {@link #DECODE_ATTENTION}, geometry {@link #decodeTcGeometry}.
+     */
+    public static final KernelSignature DECODE_ATTENTION_TC = KernelSignature.of(MODULE, "mla_decode_attention_tc",
             ptr("q_latent"), ptr("cache"), ptr("block_tables"), i32("max_blocks"), ptr("context_lens"), ptr("part_out"),
             ptr("part_max"), ptr("part_sum"), i32("tasks"), i32("heads"), i32("lora"), i32("width"), i32("layer"),
             i32("num_layers"), i32("block_size"), i32("split_len"), i32("max_splits"), f32("softmax_scale"));
@@ -77,7 +101,7 @@ public final class MlaKernels {
     }
 
     public static List<KernelSignature> signatures() {
-        return List.of(ABSORB_QUERY, DECODE_ATTENTION, DECODE_COMBINE, ABSORB_OUTPUT, GATHER_LATENT, PREFILL_ATTENTION);
+        return List.of(ABSORB_QUERY, DECODE_ATTENTION, DECODE_ATTENTION_TC, DECODE_COMBINE, ABSORB_OUTPUT, GATHER_LATENT, PREFILL_ATTENTION);
     }
 
     /** Refuses an attention shape one of the kernels cannot run, naming the setting. */
@@ -128,6 +152,57 @@ public final class MlaKernels {
     /** Dynamic shared memory of {@code mla_decode_attention}: two staged tiles of latent rows. */
     public static int decodeSharedBytes(int width) {
         return 2 * POSITION_TILE * width * Float.BYTES;
+    }
+
+    /**
+     * Whether the decode attention of this model runs on TF32 tensor cores ({@link #DECODE_ATTENTION_TC})
+     * rather than f32 CUDA cores ({@link #DECODE_ATTENTION}). A position costs about
+     * {@code 2 · heads · (width + lora)} FLOPs for {@code 4 · width} bytes, roughly {@code heads} FLOP
+     * per byte: from 16 heads on that reaches the f32 ridge of an H100 (~67 TFLOPS / 3.35 TB/s ≈ 20),
+     * so the f32 kernel turns compute-bound and tensor cores pay; below it the f32 kernel is already
+     * memory-bound and TF32's coarser rounding would buy nothing. The tensor-core kernel also needs
+     * whole 8-column mma steps: {@code kv_lora_rank} and the latent width multiples of 8.
+     *
+     * <p>The answer depends on the model's shape only, never on the batch or the context, so a
+     * token's arithmetic stays independent of the tokens it is batched with (the two kernels round
+     * differently: TF32 results differ from f32 by ~1e-3 relative).
+     */
+    public static boolean useTensorCores(MlaSpec spec) {
+        int lora = spec.kvLoraRank();
+        int width = spec.latentWidth();
+        return spec.numHeads() >= TC_MIN_HEADS && lora % 8 == 0 && width % 8 == 0 && lora <= MAX_LORA && width <= MAX_WIDTH
+                && width > lora;
+    }
+
+    /**
+     * {@code mla_decode_attention_tc}: grid (⌈heads / {@value #TC_HEAD_BLOCK}⌉, maxSplits, tasks),
+     * {@value #TC_THREADS} threads, two tiles of {@value #TC_POSITION_TILE} padded latent rows of
+     * dynamic shared memory ({@link #decodeTcSharedBytes}).
+     */
+    public static LaunchGeometry decodeTcGeometry(int tasks, int maxSplits, int heads, int lora, int width) {
+        requireTasks(tasks);
+        require(maxSplits >= 1 && maxSplits <= LaunchGeometry.MAX_GRID_YZ, "max_splits", maxSplits,
+                "1.." + LaunchGeometry.MAX_GRID_YZ + " (a context of at most " + (long) LaunchGeometry.MAX_GRID_YZ * SPLIT_LEN + " positions)");
+        require(tasks <= LaunchGeometry.MAX_GRID_YZ, "decode tasks per launch", tasks, "at most " + LaunchGeometry.MAX_GRID_YZ);
+        require(heads >= 1, "num_attention_heads", heads, "at least 1");
+        require(lora >= 8 && lora <= MAX_LORA && lora % 8 == 0, "kv_lora_rank", lora,
+                "a multiple of 8 up to " + MAX_LORA + " for the tensor-core decode attention");
+        require(width > lora && width <= MAX_WIDTH && width % 8 == 0, "latent width", width,
+                "a multiple of 8 above kv_lora_rank (" + lora + ") and at most " + MAX_WIDTH + " for the tensor-core decode attention");
+        return new LaunchGeometry(blocks(heads, TC_HEAD_BLOCK), maxSplits, tasks, TC_THREADS, 1, 1, decodeTcSharedBytes(width));
+    }
+
+    /**
+     * Floats between staged rows in the tensor-core kernel's shared memory ({@code mla_tc_row_stride}):
+     * the width padded to 8 mod 32, which keeps its fragment loads free of bank conflicts.
+     */
+    public static int tcRowStride(int width) {
+        return width + Math.floorMod(40 - width % 32, 32);
+    }
+
+    /** Dynamic shared memory of {@code mla_decode_attention_tc}: two staged tiles of padded latent rows. */
+    public static int decodeTcSharedBytes(int width) {
+        return 2 * TC_POSITION_TILE * tcRowStride(width) * Float.BYTES;
     }
 
     /** {@code mla_decode_combine}: grid (heads, tasks), 128 threads. */

@@ -101,6 +101,143 @@ class MlaKernelsTest {
     }
 
     @Test
+    void tensorCoreDecodeAttentionWritesEveryPartialOnceAndNothingPastTheContext() {
+        decodeTcCoverage(new int[] {1, 300, 600, 256}, 128, 512, 576);
+        decodeTcCoverage(new int[] {7, 1000}, 20, 64, 96);
+        decodeTcCoverage(new int[] {33, 513}, 16, 256, 288);
+        decodeTcCoverage(new int[] {40}, 45, 504, 568);
+    }
+
+    /**
+     * Replays mla_decode_attention_tc's index mapping: the mma accumulator fragments each lane of
+     * each warp stores (rows g, g + 8 of two 16-head tiles, columns 2t, 2t + 1 of n-tiles warp + 8j),
+     * and the softmax threads' statistics.
+     */
+    private static void decodeTcCoverage(int[] contexts, int heads, int lora, int width) {
+        int tasks = contexts.length;
+        int maxSplits = 0;
+        for (int ctx : contexts) {
+            maxSplits = Math.max(maxSplits, MlaKernels.splits(ctx));
+        }
+        LaunchGeometry g = MlaKernels.decodeTcGeometry(tasks, maxSplits, heads, lora, width);
+        assertThat(g.sharedBytes() + MlaKernels.TC_STATIC_SHARED_BYTES).isLessThanOrEqualTo(LaunchGeometry.DEFAULT_SHARED_BYTES);
+        assertThat(g.blockX()).isEqualTo(MlaKernels.TC_THREADS);
+        int warps = MlaKernels.TC_THREADS / 32;
+        int kSteps = MlaKernels.MAX_WIDTH / (8 * warps);
+        int nTiles = MlaKernels.MAX_LORA / (8 * warps);
+        int[] out = new int[tasks * maxSplits * heads * lora];
+        int[] stats = new int[tasks * maxSplits * heads];
+        boolean[] scoreColumn = new boolean[width];
+        for (int warp = 0; warp < warps; warp++) {
+            for (int j = 0; j < kSteps; j++) {
+                int c0 = 8 * (warp + warps * j);
+                for (int c = c0; c < c0 + 8 && c0 < width; c++) {
+                    assertThat(scoreColumn[c]).as("score column %d taken twice", c).isFalse();
+                    scoreColumn[c] = true;
+                }
+            }
+        }
+        assertThat(scoreColumn).as("every column of the latent width enters the scores").doesNotContain(false);
+        for (int task = 0; task < g.gridZ(); task++) {
+            for (int split = 0; split < g.gridY(); split++) {
+                for (int block = 0; block < g.gridX(); block++) {
+                    int head0 = block * MlaKernels.TC_HEAD_BLOCK;
+                    int part = (task * maxSplits + split) * heads;
+                    boolean empty = split * MlaKernels.SPLIT_LEN >= contexts[task];
+                    for (int tid = 0; tid < g.blockX(); tid++) {
+                        if (empty) {
+                            if (tid < MlaKernels.TC_HEAD_BLOCK && head0 + tid < heads) {
+                                stats[part + head0 + tid]++;
+                            }
+                            continue;
+                        }
+                        int warp = tid >> 5;
+                        int group = (tid & 31) >> 2;
+                        int t = tid & 3;
+                        for (int m = 0; m < MlaKernels.TC_HEAD_BLOCK / 16; m++) {
+                            for (int j = 0; j < nTiles; j++) {
+                                int c = 8 * (warp + warps * j) + 2 * t;
+                                for (int half = 0; half < 2; half++) {
+                                    int h = head0 + 16 * m + group + 8 * half;
+                                    if (c < lora && h < heads) {
+                                        out[(part + h) * lora + c]++;
+                                        out[(part + h) * lora + c + 1]++;
+                                    }
+                                }
+                            }
+                        }
+                        int softHead = tid >> 3;
+                        if ((tid & 7) == 0 && head0 + softHead < heads) {
+                            stats[part + head0 + softHead]++;
+                        }
+                    }
+                }
+            }
+        }
+        for (int task = 0; task < tasks; task++) {
+            for (int split = 0; split < maxSplits; split++) {
+                boolean inContext = split < MlaKernels.splits(contexts[task]);
+                for (int h = 0; h < heads; h++) {
+                    int part = (task * maxSplits + split) * heads + h;
+                    assertThat(stats[part]).as("stats of task %d split %d head %d", task, split, h).isEqualTo(1);
+                    for (int c = 0; c < lora; c++) {
+                        assertThat(out[part * lora + c]).as("output of task %d split %d head %d column %d", task, split, h, c)
+                                .isEqualTo(inContext ? 1 : 0);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void tensorCoreRowStrideAvoidsBankConflictsAndFitsTheSharedBudget() {
+        for (int width = 8; width <= MlaKernels.MAX_WIDTH; width += 8) {
+            int stride = MlaKernels.tcRowStride(width);
+            assertThat(stride).as("stride of width %d", width).isBetween(width, width + 24);
+            assertThat(stride % 32).as("stride of width %d", width).isEqualTo(8);
+            // Score fragments: half a warp reads float2 pairs 2t, 2t + 1 of rows g = 0..3.
+            java.util.Set<Integer> banks = new java.util.HashSet<>();
+            for (int lane = 0; lane < 16; lane++) {
+                int word = (lane >> 2) * stride + 2 * (lane & 3);
+                banks.add(word % 32);
+                banks.add((word + 1) % 32);
+            }
+            assertThat(banks).hasSize(32);
+            // Output fragments: the warp reads column g of rows t = 0..3.
+            banks.clear();
+            for (int lane = 0; lane < 32; lane++) {
+                banks.add(((lane & 3) * stride + (lane >> 2)) % 32);
+            }
+            assertThat(banks).hasSize(32);
+        }
+        assertThat(MlaKernels.decodeTcSharedBytes(576)).isEqualTo(2 * 8 * 584 * 4);
+        assertThat(MlaKernels.decodeTcSharedBytes(560) + MlaKernels.TC_STATIC_SHARED_BYTES)
+                .isLessThanOrEqualTo(LaunchGeometry.DEFAULT_SHARED_BYTES);
+        assertThat(MlaKernels.SPLIT_LEN % MlaKernels.TC_POSITION_TILE).isZero();
+    }
+
+    @Test
+    void tensorCoresServeManyHeadModelsAndTheTensorCoreGeometryRefusesOddShapes() {
+        assertThat(MlaKernels.useTensorCores(DEEPSEEK_V3)).isTrue();
+        MlaSpec v2Lite = new MlaSpec(2048, 16, 0, 512, 128, 64, 128, 1e-6f, 0.1352f);
+        assertThat(MlaKernels.useTensorCores(v2Lite)).isTrue();
+        assertThat(MlaKernels.useTensorCores(new MlaSpec(1024, 8, 0, 512, 128, 64, 128, 1e-6f, 0.1f))).isFalse();
+        assertThat(MlaKernels.useTensorCores(new MlaSpec(4096, 32, 0, 500, 128, 64, 128, 1e-6f, 0.1f))).isFalse();
+        assertThat(MlaKernels.useTensorCores(new MlaSpec(4096, 32, 0, 512, 128, 60, 128, 1e-6f, 0.1f))).isFalse();
+
+        LaunchGeometry g = MlaKernels.decodeTcGeometry(64, MlaKernels.splits(32768), 128, 512, 576);
+        assertThat(g.gridX()).isEqualTo(4);
+        assertThat(g.gridY()).isEqualTo(128);
+        assertThat(g.gridZ()).isEqualTo(64);
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(1, 1, 128, 500, 564)).hasMessageContaining("kv_lora_rank = 500");
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(1, 1, 128, 512, 572)).hasMessageContaining("latent width = 572");
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(1, 1, 128, 512, 584)).hasMessageContaining("latent width = 584");
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(70_000, 1, 128, 512, 576)).hasMessageContaining("70000");
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(1, 70_000, 128, 512, 576)).hasMessageContaining("max_splits = 70000");
+        assertThatThrownBy(() -> MlaKernels.decodeTcGeometry(0, 1, 128, 512, 576)).hasMessageContaining("decode tasks = 0");
+    }
+
+    @Test
     void absorptionAndCombineWriteEveryOutputOnce() {
         int tasks = 37;
         int heads = 6;
