@@ -1,6 +1,8 @@
 package io.streamseek.gpu.backend;
 
 import io.streamseek.gpu.backend.cpu.CpuRunner;
+import io.streamseek.gpu.backend.cuda.CudaRunner;
+import io.streamseek.gpu.backend.cuda.driver.CudaUnavailableException;
 import io.streamseek.gpu.cache.PagedLatentStore;
 import io.streamseek.gpu.engine.EngineConfig;
 import io.streamseek.gpu.model.DeepSeekModel;
@@ -37,10 +39,21 @@ public final class Backends {
     }
 
     private static ModelRunner cuda(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
-        throw new IllegalStateException("backend cuda is not available yet");
+        try {
+            return CudaRunner.open(model, config, store);
+        } catch (CudaUnavailableException e) {
+            throw new IllegalStateException("backend cuda was asked for but " + e.getMessage()
+                    + "; use backend auto or cpu to run on the CPU", e);
+        }
     }
 
+    /** CUDA when a GPU is usable; otherwise the CPU, with the reason in the log line. */
     private static ModelRunner auto(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
-        return cpu(model, config);
+        try {
+            return CudaRunner.open(model, config, store);
+        } catch (CudaUnavailableException e) {
+            LOG.info("Backend auto: no usable GPU ({}), running on the CPU", e.getMessage());
+            return cpu(model, config);
+        }
     }
 }

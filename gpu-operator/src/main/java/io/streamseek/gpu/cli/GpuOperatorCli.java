@@ -27,6 +27,7 @@ public final class GpuOperatorCli {
                 case "tokenize" -> TokenizeCommand.run(args, out, err);
                 case "bench-engine" -> BenchEngineCommand.run(args, out, err);
                 case "bench" -> BenchCommand.run(args, out, err);
+                case "bench-gpu" -> BenchGpuCommand.run(args, out, err);
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
                     yield 2;

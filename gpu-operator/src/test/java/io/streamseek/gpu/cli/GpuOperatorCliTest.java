@@ -60,6 +60,24 @@ class GpuOperatorCliTest {
     }
 
     @Test
+    void gpuCommandsWithoutAGpuSayWhy() {
+        String noGpu;
+        try {
+            io.streamseek.gpu.backend.cuda.driver.CudaDriver.load();
+            noGpu = null;
+        } catch (io.streamseek.gpu.backend.cuda.driver.CudaUnavailableException e) {
+            noGpu = e.getMessage();
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(noGpu != null, "this machine has a GPU: bench-gpu would run the whole benchmark");
+        Result bench = run("bench-gpu");
+        assertThat(bench.status).isEqualTo(3);
+        assertThat(bench.err).isEqualTo("bench-gpu needs an NVIDIA GPU: " + noGpu + System.lineSeparator());
+        Result badBackend = run("bench", "--model", dir.toString(), "--backend", "tpu");
+        assertThat(badBackend.status).isEqualTo(2);
+        assertThat(badBackend.err).startsWith("bench: backend 'tpu' is not one of auto, cpu, cuda");
+    }
+
+    @Test
     void mistakesGiveAClearMessageAndStatus2() {
         Result noPreset = run("make-model", "--out", dir.toString());
         assertThat(noPreset.status).isEqualTo(2);

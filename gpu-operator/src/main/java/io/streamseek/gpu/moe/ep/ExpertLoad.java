@@ -25,11 +25,13 @@ public final class ExpertLoad {
         this.busyNanosPerRank = new AtomicLongArray(ranks);
     }
 
-    void routed(int layer, int expert, int tokens) {
+    /** Counts {@code tokens} token-expert assignments routed to {@code expert} of {@code layer}. */
+    public void routed(int layer, int expert, int tokens) {
         tokensPerExpert.addAndGet(layer * experts + expert, tokens);
     }
 
-    void computed(int rank, int tokens, long nanos) {
+    /** Counts {@code tokens} assignments computed on {@code rank} in {@code nanos}. */
+    public void computed(int rank, int tokens, long nanos) {
         tokensPerRank.addAndGet(rank, tokens);
         busyNanosPerRank.addAndGet(rank, nanos);
     }

@@ -1,5 +1,6 @@
 package io.streamseek.gpu.backend.cuda.driver;
 
+import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE;
 import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR;
 import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
 import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH;
@@ -33,9 +34,10 @@ public final class CudaDevice {
     private final int memoryBusWidthBits;
     private final int maxSharedMemoryPerBlockOptin;
     private final int l2CacheBytes;
+    private final int clockKhz;
 
     private CudaDevice(CudaDriver driver, CUdevice handle, int ordinal, String name, int major, int minor, long totalMemory,
-            int multiprocessors, int memoryClockKhz, int memoryBusWidthBits, int maxSharedMemoryPerBlockOptin, int l2CacheBytes) {
+            int multiprocessors, int memoryClockKhz, int memoryBusWidthBits, int maxSharedMemoryPerBlockOptin, int l2CacheBytes, int clockKhz) {
         this.driver = driver;
         this.handle = handle;
         this.ordinal = ordinal;
@@ -45,6 +47,7 @@ public final class CudaDevice {
         this.totalMemory = totalMemory;
         this.multiprocessors = multiprocessors;
         this.memoryClockKhz = memoryClockKhz;
+        this.clockKhz = clockKhz;
         this.memoryBusWidthBits = memoryBusWidthBits;
         this.maxSharedMemoryPerBlockOptin = maxSharedMemoryPerBlockOptin;
         this.l2CacheBytes = l2CacheBytes;
@@ -63,7 +66,8 @@ public final class CudaDevice {
                 attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR), attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR),
                 total[0], attribute(device, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT), attribute(device, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE),
                 attribute(device, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH),
-                attribute(device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), attribute(device, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE));
+                attribute(device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), attribute(device, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE),
+                attribute(device, CU_DEVICE_ATTRIBUTE_CLOCK_RATE));
     }
 
     private static int attribute(CUdevice device, int attribute) {
@@ -119,6 +123,25 @@ public final class CudaDevice {
      */
     public double peakMemoryBandwidth() {
         return 2.0 * memoryClockKhz * 1000.0 * memoryBusWidthBits / 8.0;
+    }
+
+    /**
+     * Dense bf16 tensor-core FLOP/s with f32 accumulation at the SMs' maximum clock: SMs × clock ×
+     * FLOPs per clock per SM of the architecture (2,048 on sm_80, 1,024 on sm_86/sm_89, 4,096 on
+     * sm_90, 8,192 on sm_100; the vendors' published dense figures divided by their clocks). What
+     * the prefill GEMM is measured against.
+     */
+    public double peakBf16TensorFlops() {
+        return multiprocessors * (clockKhz * 1000.0) * bf16FlopsPerClockPerSm(major, minor);
+    }
+
+    static int bf16FlopsPerClockPerSm(int major, int minor) {
+        return switch (major) {
+            case 8 -> minor == 0 ? 2048 : 1024;
+            case 9 -> 4096;
+            case 10 -> 8192;
+            default -> 1024;
+        };
     }
 
     /** Shared memory one block may use after opting in per kernel (above the 48 KiB default). */

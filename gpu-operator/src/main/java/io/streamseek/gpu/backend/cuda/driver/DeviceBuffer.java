@@ -87,6 +87,11 @@ public final class DeviceBuffer implements AutoCloseable {
         copyIn(Pointer.to(src), src.length, from, count, Integer.BYTES, byteOffset, stream, "ints");
     }
 
+    /** Device addresses (or any 64-bit values), e.g. a table of per-expert weight addresses. */
+    public void upload(long[] src, int from, int count, long byteOffset) {
+        copyIn(Pointer.to(src), src.length, from, count, Long.BYTES, byteOffset, null, "longs");
+    }
+
     public void upload(short[] src, int from, int count, long byteOffset) {
         copyIn(Pointer.to(src), src.length, from, count, Short.BYTES, byteOffset, null, "shorts");
     }

@@ -17,7 +17,10 @@ public final class CudaKernels {
 
     public static List<KernelSignature> all() {
         List<KernelSignature> all = new ArrayList<>();
-        // Each kernel family adds its signatures here.
+        all.addAll(ElementwiseKernels.signatures());
+        all.addAll(LinearKernels.signatures());
+        all.addAll(MlaKernels.signatures());
+        all.addAll(MoeKernels.signatures());
         return Collections.unmodifiableList(all);
     }
 }

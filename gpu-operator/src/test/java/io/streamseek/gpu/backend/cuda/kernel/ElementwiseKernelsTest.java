@@ -14,12 +14,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ElementwiseKernelsTest {
 
-    @Test
-    void signaturesAreTheCompiledKernels() throws Exception {
-        assertThat(PtxEntries.of(ElementwiseKernels.signatures())).isEqualTo(PtxEntries.of("elementwise"));
-        assertThat(ElementwiseKernels.signatures()).allSatisfy(s -> assertThat(s.module()).isEqualTo("elementwise"));
-    }
-
     /** One block per row, threads striding by ROW_THREADS: embedding, rms_norm(_gather), latent_cache_write's norm. */
     @Test
     void rowKernelsWriteEveryValueOfEveryRowOnce() {

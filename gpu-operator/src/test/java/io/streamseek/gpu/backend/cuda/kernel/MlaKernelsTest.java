@@ -13,18 +13,6 @@ class MlaKernelsTest {
     private static final MlaSpec DEEPSEEK_V3 = new MlaSpec(7168, 128, 1536, 512, 128, 64, 128, 1e-6f, 0.1352f);
 
     @Test
-    void signaturesMatchThePtxAndTheSource() {
-        Map<String, java.util.List<String>> ptx = PtxSelfCheck.ptxEntries("mla");
-        Map<String, java.util.List<String>> source = PtxSelfCheck.sourceKernels();
-        assertThat(ptx.keySet()).containsExactlyInAnyOrderElementsOf(MlaKernels.signatures().stream().map(KernelSignature::name).toList());
-        for (KernelSignature s : MlaKernels.signatures()) {
-            assertThat(s.module()).isEqualTo("mla");
-            assertThat(ptx.get(s.name())).as(s.name()).isEqualTo(PtxSelfCheck.types(s));
-            assertThat(source.get(s.name())).as(s.name()).isEqualTo(PtxSelfCheck.names(s));
-        }
-    }
-
-    @Test
     void splitsCoverTheContextWithTheFixedLength() {
         assertThat(MlaKernels.splits(0)).isZero();
         assertThat(MlaKernels.splits(1)).isEqualTo(1);

@@ -15,18 +15,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MoeKernelsTest {
 
     @Test
-    void signaturesMatchThePtxAndTheSource() {
-        Map<String, List<String>> ptx = PtxSelfCheck.ptxEntries("moe");
-        Map<String, List<String>> source = PtxSelfCheck.sourceKernels();
-        assertThat(ptx.keySet()).containsExactlyInAnyOrderElementsOf(MoeKernels.signatures().stream().map(KernelSignature::name).toList());
-        for (KernelSignature s : MoeKernels.signatures()) {
-            assertThat(s.module()).isEqualTo("moe");
-            assertThat(ptx.get(s.name())).as(s.name()).isEqualTo(PtxSelfCheck.types(s));
-            assertThat(source.get(s.name())).as(s.name()).isEqualTo(PtxSelfCheck.names(s));
-        }
-    }
-
-    @Test
     void codesFollowTheConfigNames() {
         assertThat(MoeKernels.topkMethodCode(RouterSpec.TopkMethod.GREEDY)).isZero();
         assertThat(MoeKernels.topkMethodCode(RouterSpec.TopkMethod.GROUP_LIMITED_GREEDY)).isEqualTo(1);

@@ -1,0 +1,141 @@
+package io.streamseek.gpu.backend.cuda;
+
+import io.streamseek.gpu.attention.MlaAttention;
+import io.streamseek.gpu.attention.MlaWeights;
+import io.streamseek.gpu.backend.cpu.Linear;
+import io.streamseek.gpu.backend.cuda.driver.CudaContext;
+import io.streamseek.gpu.backend.cuda.driver.DeviceBuffer;
+import io.streamseek.gpu.backend.cuda.kernel.MoeKernels;
+import io.streamseek.gpu.model.DecoderLayer;
+import io.streamseek.gpu.model.DeepSeekModel;
+import io.streamseek.gpu.moe.Mlp;
+import io.streamseek.gpu.moe.MoeLayer;
+import io.streamseek.gpu.moe.RouterSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The model's weights on the GPU, uploaded once, under the checkpoint's names. Routed experts get
+ * device address tables per layer, so one grouped kernel launch reaches every expert of a layer.
+ */
+final class DeviceModel implements AutoCloseable {
+
+    record Attention(DeviceLinear qAProj, DeviceBuffer qALayernorm, DeviceLinear qBProj, DeviceLinear kvAProjWithMqa,
+                     DeviceBuffer kvALayernorm, DeviceLinear kvBF32, DeviceLinear oProj) {
+    }
+
+    record DenseMlp(DeviceLinear gateProj, DeviceLinear upProj, DeviceLinear downProj) {
+    }
+
+    /**
+     * @param addresses device address tables {@code [6][n_routed_experts]}: gate, up, down weights, then their
+     *     block scales (0 where the format has none)
+     */
+    record Moe(DeviceLinear gate, DeviceBuffer correctionBias, RouterSpec router, DeviceLinear[] experts, DeviceBuffer addresses,
+               int format, int intermediateSize, DenseMlp sharedExperts) {
+    }
+
+    record Layer(DeviceBuffer inputLayernorm, Attention attention, DeviceBuffer postAttentionLayernorm, DenseMlp denseMlp, Moe moe) {
+    }
+
+    final DeviceLinear embedTokens;
+    final DeviceLinear lmHead;
+    final DeviceBuffer norm;
+    final DeviceBuffer cos;
+    final DeviceBuffer sin;
+    final Layer[] layers;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final CudaContext context;
+
+    DeviceModel(CudaContext context, DeepSeekModel model, Consumer<String> progress) {
+        this.context = context;
+        this.embedTokens = own(DeviceLinear.upload(context, model.embedTokens(), "model.embed_tokens.weight"));
+        this.lmHead = own(DeviceLinear.upload(context, model.lmHead(), "lm_head.weight"));
+        this.norm = floats(model.norm(), "model.norm.weight");
+        MlaAttention first = model.layer(0).attention();
+        this.cos = floats(first.rope().cosTable(), "rope cos table");
+        this.sin = floats(first.rope().sinTable(), "rope sin table");
+        this.layers = new Layer[model.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            String p = "model.layers." + l + ".";
+            DecoderLayer layer = model.layer(l);
+            layers[l] = new Layer(floats(layer.inputLayernorm(), p + "input_layernorm.weight"), attention(layer.attention(), p + "self_attn."),
+                    floats(layer.postAttentionLayernorm(), p + "post_attention_layernorm.weight"),
+                    layer.isMoe() ? null : mlp(layer.denseMlp(), p + "mlp."), layer.isMoe() ? moe(layer.moe(), p + "mlp.") : null);
+            progress.accept("uploaded layer " + (l + 1) + "/" + layers.length);
+        }
+    }
+
+    private Attention attention(MlaAttention attention, String p) {
+        MlaWeights w = attention.weights();
+        return new Attention(w.qAProj() == null ? null : linear(w.qAProj(), p + "q_a_proj.weight"),
+                w.qALayernorm() == null ? null : floats(w.qALayernorm(), p + "q_a_layernorm.weight"),
+                linear(w.qBProj(), p + (w.qAProj() == null ? "q_proj.weight" : "q_b_proj.weight")),
+                linear(w.kvAProjWithMqa(), p + "kv_a_proj_with_mqa.weight"), floats(w.kvALayernorm(), p + "kv_a_layernorm.weight"),
+                linear(attention.kvBF32(), p + "kv_b_proj.weight (f32)"), linear(w.oProj(), p + "o_proj.weight"));
+    }
+
+    private DenseMlp mlp(Mlp mlp, String p) {
+        return new DenseMlp(linear(mlp.gateProj(), p + "gate_proj.weight"), linear(mlp.upProj(), p + "up_proj.weight"),
+                linear(mlp.downProj(), p + "down_proj.weight"));
+    }
+
+    private Moe moe(MoeLayer moe, String p) {
+        Mlp[] experts = moe.experts();
+        int n = experts.length;
+        Linear.Format format = experts[0].gateProj().format();
+        DeviceLinear[] uploaded = new DeviceLinear[3 * n];
+        long[] addresses = new long[6 * n];
+        for (int e = 0; e < n; e++) {
+            String name = p + "experts." + e + ".";
+            for (Linear w : List.of(experts[e].gateProj(), experts[e].upProj(), experts[e].downProj())) {
+                if (w.format() != format) {
+                    throw new IllegalArgumentException(name + ": routed experts of one layer must share a dtype, found " + format
+                            + " and " + w.format());
+                }
+            }
+            uploaded[3 * e] = linear(experts[e].gateProj(), name + "gate_proj.weight");
+            uploaded[3 * e + 1] = linear(experts[e].upProj(), name + "up_proj.weight");
+            uploaded[3 * e + 2] = linear(experts[e].downProj(), name + "down_proj.weight");
+            for (int m = 0; m < 3; m++) {
+                addresses[m * n + e] = uploaded[3 * e + m].values.address();
+                addresses[(3 + m) * n + e] = uploaded[3 * e + m].scalesAddress();
+            }
+        }
+        DeviceBuffer table = own(context.allocate(8L * addresses.length, p + "experts address table"));
+        table.upload(addresses, 0, addresses.length, 0);
+        float[] bias = moe.router().correctionBias();
+        return new Moe(linear(moe.gate(), p + "gate.weight"), bias == null ? null : floats(bias, p + "gate.e_score_correction_bias"),
+                moe.router(), uploaded, table, MoeKernels.formatCode(uploaded[0].format), experts[0].intermediateSize(),
+                moe.sharedExperts() == null ? null : mlp(moe.sharedExperts(), p + "shared_experts."));
+    }
+
+    private DeviceLinear linear(Linear w, String name) {
+        return own(DeviceLinear.upload(context, w, name));
+    }
+
+    private DeviceBuffer floats(float[] values, String name) {
+        DeviceBuffer buffer = own(context.allocate(4L * values.length, name));
+        buffer.upload(values, 0, values.length, 0);
+        return buffer;
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                // Freeing device memory only fails when the context is already gone, which frees it too.
+            }
+        }
+        owned.clear();
+    }
+}
