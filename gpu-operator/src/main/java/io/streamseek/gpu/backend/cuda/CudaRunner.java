@@ -135,7 +135,9 @@ public final class CudaRunner implements ModelRunner {
         ModelSpec spec = model.spec();
         int hidden = spec.hiddenSize();
         int tokens = plan.tokens;
-        kernels.embedding(weights.embedTokens, ints(plan.tokenIdsAt), buffers.hidden.at(0), tokens);
+        DeviceLinear embed = weights.embedTokens;
+        kernels.embedding(embed.format, embed.values.pointer(), embed.scales == null ? DevicePointer.NULL : embed.scales.pointer(), hidden,
+                ints(plan.tokenIdsAt), buffers.hidden.at(0), tokens);
         for (int l = 0; l < numLayers; l++) {
             DeviceModel.Layer layer = weights.layers[l];
             kernels.rmsNorm(buffers.hidden.at(0), hidden, layer.inputLayernorm().at(0), spec.rmsNormEps(), buffers.normed.at(0), hidden,
@@ -237,14 +239,14 @@ public final class CudaRunner implements ModelRunner {
             int n = Math.min(perLaunch, plan.tasks - first);
             DevicePointer taskToken = ints(plan.taskTokenAt + first);
             DevicePointer contextLens = ints(plan.contextLensAt + first);
-            kernels.mlaAbsorbQuery(buffers.q.at(0), heads * mla.qkHeadDim(), a.kvBF32().values, taskToken, buffers.qLatent.at(0), n, heads,
+            kernels.mlaAbsorbQuery(buffers.q.at(0), heads * mla.qkHeadDim(), a.kvBF32().values.pointer(), taskToken, buffers.qLatent.at(0), n, heads,
                     mla.qkNopeHeadDim(), mla.qkRopeHeadDim(), v, lora);
             kernels.mlaDecodeAttention(tensorCoreAttention, buffers.qLatent.at(0), cache.at(0), ints(plan.blockTablesAt + first * plan.maxBlocks), plan.maxBlocks,
                     contextLens, buffers.partials.at(0), buffers.partials.at(4 * partOut), buffers.partials.at(4 * (partOut + partStats)), n,
                     heads, lora, width, l, numLayers, blockSize, maxSplits, mla.softmaxScale());
             kernels.mlaDecodeCombine(buffers.partials.at(0), buffers.partials.at(4 * partOut), buffers.partials.at(4 * (partOut + partStats)),
                     contextLens, buffers.oLatent.at(0), n, heads, lora, maxSplits);
-            kernels.mlaAbsorbOutput(buffers.oLatent.at(0), a.kvBF32().values, taskToken, buffers.attn.at(0), heads * v, n, heads,
+            kernels.mlaAbsorbOutput(buffers.oLatent.at(0), a.kvBF32().values.pointer(), taskToken, buffers.attn.at(0), heads * v, n, heads,
                     mla.qkNopeHeadDim(), v, lora);
         }
     }

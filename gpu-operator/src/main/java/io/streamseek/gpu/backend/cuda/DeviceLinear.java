@@ -65,19 +65,19 @@ final class DeviceLinear implements AutoCloseable {
      */
     void apply(DeviceKernels k, DevicePointer x, int xStride, DevicePointer out, int outStride, int tokens, boolean prefill) {
         switch (format) {
-            case F32 -> k.linearF32(x, xStride, values, out, outStride, tokens, rows, cols);
+            case F32 -> k.linearF32(x, xStride, values.pointer(), out, outStride, tokens, rows, cols);
             case BF16 -> {
                 if (prefill) {
-                    k.linearBf16Mma(x, xStride, values, out, outStride, tokens, rows, cols);
+                    k.linearBf16Mma(x, xStride, values.pointer(), out, outStride, tokens, rows, cols);
                 } else {
-                    k.linearBf16(x, xStride, values, out, outStride, tokens, rows, cols);
+                    k.linearBf16(x, xStride, values.pointer(), out, outStride, tokens, rows, cols);
                 }
             }
             case E4M3 -> {
                 if (prefill) {
-                    k.linearE4m3Mma(x, xStride, values, scales, out, outStride, tokens, rows, cols);
+                    k.linearE4m3Mma(x, xStride, values.pointer(), scales.pointer(), out, outStride, tokens, rows, cols);
                 } else {
-                    k.linearE4m3(x, xStride, values, scales, out, outStride, tokens, rows, cols);
+                    k.linearE4m3(x, xStride, values.pointer(), scales.pointer(), out, outStride, tokens, rows, cols);
                 }
             }
             default -> throw new IllegalStateException("no device kernel reads " + format + " weights");

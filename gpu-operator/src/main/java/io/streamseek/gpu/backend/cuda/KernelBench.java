@@ -142,9 +142,9 @@ public final class KernelBench {
             s.zero();
             double ms = time(() -> {
                 if (fp8) {
-                    kernels.linearE4m3Mma(x.pointer(), cols, w, s, y.pointer(), rows, tokens, rows, cols);
+                    kernels.linearE4m3Mma(x.pointer(), cols, w.pointer(), s.pointer(), y.pointer(), rows, tokens, rows, cols);
                 } else {
-                    kernels.linearBf16Mma(x.pointer(), cols, w, y.pointer(), rows, tokens, rows, cols);
+                    kernels.linearBf16Mma(x.pointer(), cols, w.pointer(), y.pointer(), rows, tokens, rows, cols);
                 }
             });
             double flops = 2.0 * tokens * rows * cols / (ms / 1e3);
@@ -159,7 +159,7 @@ public final class KernelBench {
              DeviceBuffer y = context.allocate(4L * rows, "bench output")) {
             x.zero();
             w.zero();
-            double ms = time(() -> kernels.linearBf16(x.pointer(), cols, w, y.pointer(), rows, 1, rows, cols));
+            double ms = time(() -> kernels.linearBf16(x.pointer(), cols, w.pointer(), y.pointer(), rows, 1, rows, cols));
             double bandwidth = 2.0 * rows * cols / (ms / 1e3);
             out.printf("decode GEMV, bf16 weight [%d, %d], 1 token: %8.3f ms, %6.0f GB/s = %4.1f%% of peak%n", rows, cols, ms,
                     bandwidth / 1e9, 100 * bandwidth / peak);
