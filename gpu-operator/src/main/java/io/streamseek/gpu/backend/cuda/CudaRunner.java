@@ -2,12 +2,9 @@ package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.backend.ModelRunner;
-import io.streamseek.gpu.backend.cuda.driver.CudaContext;
 import io.streamseek.gpu.backend.cuda.driver.CudaDevice;
 import io.streamseek.gpu.backend.cuda.driver.CudaDriver;
-import io.streamseek.gpu.backend.cuda.driver.CudaStream;
 import io.streamseek.gpu.backend.cuda.driver.CudaUnavailableException;
-import io.streamseek.gpu.backend.cuda.driver.DeviceBuffer;
 import io.streamseek.gpu.backend.cuda.driver.DevicePointer;
 import io.streamseek.gpu.backend.cuda.kernel.MlaKernels;
 import io.streamseek.gpu.backend.cuda.kernel.MoeKernels;
@@ -21,8 +18,6 @@ import io.streamseek.gpu.moe.ep.ExpertPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
 
 /**
  * The CUDA backend: the model's forward pass on an NVIDIA GPU. Weights are uploaded once; the
@@ -35,13 +30,12 @@ public final class CudaRunner implements ModelRunner {
     private static final Logger LOG = LoggerFactory.getLogger(CudaRunner.class);
 
     private final DeepSeekModel model;
-    private final CudaDevice device;
-    private final CudaContext context;
-    private final CudaStream stream;
+    private final String device;
+    private final DeviceMemory memory;
     private final DeviceKernels kernels;
     private final DeviceModel weights;
     private final StepBuffers buffers;
-    private final DeviceBuffer cache;
+    private final DeviceArray cache;
     private final StepSizes sizes;
     private final StepPlan plan;
     private final ExpertLoad load;
@@ -49,12 +43,21 @@ public final class CudaRunner implements ModelRunner {
     private final int numLayers;
     private final int blockSize;
     private final int[] expertCounts;
+    private final int[] chosenHost;
     private final boolean tensorCoreAttention;
     private int lastStepExperts;
 
-    private CudaRunner(DeepSeekModel model, EngineConfig config, PagedLatentStore store, CudaDevice device) {
+    /**
+     * @param memory where weights, cache and activations go; closed with the runner
+     * @param kernels the launches, on {@code memory}'s device
+     * @param device the device, as one line
+     */
+    CudaRunner(DeepSeekModel model, EngineConfig config, PagedLatentStore store, DeviceMemory memory, DeviceKernels kernels,
+               String device) {
         this.model = model;
         this.device = device;
+        this.memory = memory;
+        this.kernels = kernels;
         this.numLayers = model.numLayers();
         this.blockSize = store.blockSize();
         ModelSpec spec = model.spec();
@@ -67,32 +70,32 @@ public final class CudaRunner implements ModelRunner {
         }
         this.sizes = StepSizes.of(spec, model.mlaSpec(), config.maxTokensPerStep(), blockSize, MlaKernels.SPLIT_LEN);
         long cacheBytes = store.numBlocks() * PagedLatentStore.bytesPerBlock(numLayers, store.rowWidth(), blockSize);
-        DeviceMemoryPlan memory = new DeviceMemoryPlan(model, config.expertParallel(), cacheBytes, sizes, 1);
-        this.context = device.openContext();
-        boolean done = false;
+        DeviceMemoryPlan plan = new DeviceMemoryPlan(model, config.expertParallel(), cacheBytes, sizes, 1);
+        plan.check(new long[] {memory.freeBytes()}, new String[] {device});
+        LOG.info("GPU memory plan: {}", plan.describe());
+        this.weights = new DeviceModel(memory, model, line -> LOG.info("{}: {}", device, line));
+        this.cache = memory.allocate(cacheBytes, "latent cache (" + store.numBlocks() + " blocks of " + blockSize + " tokens)");
+        this.buffers = new StepBuffers(memory, sizes, numLayers);
+        this.plan = new StepPlan(blockSize, sizes.naiveMaxContext());
+        boolean[] moeLayers = new boolean[numLayers];
+        for (int l = 0; l < numLayers; l++) {
+            moeLayers[l] = model.layer(l).isMoe();
+        }
+        int experts = Math.max(1, spec.numRoutedExperts());
+        this.placement = new ExpertPlacement(config.expertParallel(), moeLayers, experts);
+        this.load = new ExpertLoad(numLayers, experts, config.expertParallel().size());
+        this.expertCounts = new int[experts];
+        this.chosenHost = new int[numLayers * sizes.maxTokens() * Math.max(1, spec.expertsPerToken())];
+    }
+
+    /** The CUDA runner on {@code device}; releases it when the upload fails. */
+    private static CudaRunner on(DeepSeekModel model, EngineConfig config, PagedLatentStore store, CudaDevice device) {
+        CudaMemory memory = new CudaMemory(device);
         try {
-            context.makeCurrent();
-            memory.check(new long[] {context.memoryInfo().free()}, new String[] {device.name()});
-            LOG.info("GPU memory plan: {}", memory.describe());
-            this.stream = context.newStream();
-            this.kernels = new DeviceKernels(context, stream);
-            this.weights = new DeviceModel(context, model, line -> LOG.info("{}: {}", device.name(), line));
-            this.cache = context.allocate(cacheBytes, "latent cache (" + store.numBlocks() + " blocks of " + blockSize + " tokens)");
-            this.buffers = new StepBuffers(context, sizes, numLayers);
-            this.plan = new StepPlan(blockSize, sizes.naiveMaxContext());
-            boolean[] moeLayers = new boolean[numLayers];
-            for (int l = 0; l < numLayers; l++) {
-                moeLayers[l] = model.layer(l).isMoe();
-            }
-            int experts = Math.max(1, spec.numRoutedExperts());
-            this.placement = new ExpertPlacement(config.expertParallel(), moeLayers, experts);
-            this.load = new ExpertLoad(numLayers, experts, config.expertParallel().size());
-            this.expertCounts = new int[experts];
-            done = true;
-        } finally {
-            if (!done) {
-                context.close();
-            }
+            return new CudaRunner(model, config, store, memory, new DeviceKernels(memory.context(), memory.stream()), device.toString());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
         }
     }
 
@@ -111,7 +114,7 @@ public final class CudaRunner implements ModelRunner {
                     LOG.info("{} expert-parallel ranks run on GPU {} together: multi-GPU expert parallelism is not implemented yet",
                             config.expertParallel().size(), i);
                 }
-                return new CudaRunner(model, config, store, candidate);
+                return on(model, config, store, candidate);
             }
             reasons.append("; GPU ").append(i).append(": ").append(candidate.unsupportedReason().orElse("not supported"));
         }
@@ -122,15 +125,12 @@ public final class CudaRunner implements ModelRunner {
     @Override
     public void forward(StepBatch batch, float[] logits) {
         model.checkStep(batch);
-        context.makeCurrent();
         plan.plan(batch);
         if (plan.packedSize() > buffers.controlCapacity) {
             throw new IllegalStateException("a step's control data of " + plan.packedSize() + " ints exceeds the " + buffers.controlCapacity
                     + " planned for " + sizes.maxTokens() + " tokens");
         }
-        IntBuffer control = buffers.controlHost.buffer().asIntBuffer();
-        control.put(0, plan.packed(), 0, plan.packedSize());
-        buffers.control.upload(buffers.controlHost, 0, 4L * plan.packedSize(), 0, stream);
+        buffers.control.upload(plan.packed(), plan.packedSize());
 
         ModelSpec spec = model.spec();
         int hidden = spec.hiddenSize();
@@ -161,16 +161,11 @@ public final class CudaRunner implements ModelRunner {
             weights.lmHead.apply(kernels, buffers.logitInputs.at(4L * row * hidden), hidden, buffers.logits.at(4L * row * vocab), vocab,
                     plan.logitRunCount[r], plan.logitRunPrefill[r]);
         }
-        long logitBytes = 4L * plan.logitRows * vocab;
-        buffers.logits.download(buffers.logitsHost, 0, logitBytes, 0, stream);
+        buffers.logits.download(logits, plan.logitRows * vocab);
         int k = Math.max(1, spec.expertsPerToken());
-        long chosenBytes = 4L * numLayers * sizes.maxTokens() * k;
         if (spec.numRoutedExperts() > 0) {
-            buffers.chosen.download(buffers.chosenHost, 0, chosenBytes, 0, stream);
+            buffers.chosen.download(chosenHost, chosenHost.length);
         }
-        stream.synchronize();
-        FloatBuffer out = buffers.logitsHost.buffer().asFloatBuffer();
-        out.get(0, logits, 0, plan.logitRows * vocab);
         countExperts(tokens, k);
     }
 
@@ -265,7 +260,7 @@ public final class CudaRunner implements ModelRunner {
                 MoeKernels.scoringCode(m.router().scoringFunc()), m.router().numGroups(), m.router().topkGroup(), m.router().normTopkProb(),
                 m.router().routedScalingFactor());
         kernels.moeSort(chosen, tokens, k, experts, buffers.expertOffsets.at(0), buffers.sortedPairs.at(0));
-        DeviceBuffer table = m.addresses();
+        DeviceArray table = m.addresses();
         long n = experts;
         kernels.moeGateUp(buffers.normed.at(0), table.at(0), table.at(8 * n), table.at(8 * 3 * n), table.at(8 * 4 * n), m.format(),
                 buffers.expertOffsets.at(0), buffers.sortedPairs.at(0), k, buffers.expertAct.at(0), experts, m.intermediateSize(), hidden);
@@ -280,7 +275,7 @@ public final class CudaRunner implements ModelRunner {
     }
 
     /** A dense SwiGLU MLP over every token of the step. */
-    private void mlp(DeviceModel.DenseMlp mlp, DeviceBuffer x, DeviceBuffer out) {
+    private void mlp(DeviceModel.DenseMlp mlp, DeviceArray x, DeviceArray out) {
         int hidden = model.spec().hiddenSize();
         int inter = mlp.gateProj().rows;
         applyRuns(mlp.gateProj(), x, hidden, buffers.mlpGate, inter);
@@ -290,7 +285,7 @@ public final class CudaRunner implements ModelRunner {
     }
 
     /** One weight over the step's rows, a launch per run of decode or prefill rows (see {@link StepPlan}). */
-    private void applyRuns(DeviceLinear w, DeviceBuffer x, int xStride, DeviceBuffer out, int outStride) {
+    private void applyRuns(DeviceLinear w, DeviceArray x, int xStride, DeviceArray out, int outStride) {
         for (int r = 0; r < plan.runs; r++) {
             int row = plan.runRow[r];
             w.apply(kernels, x.at(4L * row * xStride), xStride, out.at(4L * row * outStride), outStride, plan.runCount[r], plan.runPrefill[r]);
@@ -307,7 +302,6 @@ public final class CudaRunner implements ModelRunner {
         if (model.spec().numRoutedExperts() == 0) {
             return;
         }
-        IntBuffer chosen = buffers.chosenHost.buffer().asIntBuffer();
         for (int l = 0; l < numLayers; l++) {
             if (!model.layer(l).isMoe()) {
                 continue;
@@ -315,7 +309,7 @@ public final class CudaRunner implements ModelRunner {
             java.util.Arrays.fill(expertCounts, 0);
             int base = l * sizes.maxTokens() * k;
             for (int i = 0; i < tokens * k; i++) {
-                expertCounts[chosen.get(base + i)]++;
+                expertCounts[chosenHost[base + i]]++;
             }
             for (int e = 0; e < expertCounts.length; e++) {
                 if (expertCounts[e] > 0) {
@@ -344,11 +338,9 @@ public final class CudaRunner implements ModelRunner {
 
     @Override
     public void close() {
-        context.makeCurrent();
         buffers.close();
         cache.close();
         weights.close();
-        stream.close();
-        context.close();
+        memory.close();
     }
 }

@@ -1,8 +1,6 @@
 package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.backend.cpu.Linear;
-import io.streamseek.gpu.backend.cuda.driver.CudaContext;
-import io.streamseek.gpu.backend.cuda.driver.DeviceBuffer;
 import io.streamseek.gpu.backend.cuda.driver.DevicePointer;
 
 /**
@@ -15,10 +13,10 @@ final class DeviceLinear implements AutoCloseable {
     final Linear.Format format;
     final int rows;
     final int cols;
-    final DeviceBuffer values;
-    final DeviceBuffer scales; // E4M3 block scales; null otherwise
+    final DeviceArray values;
+    final DeviceArray scales; // E4M3 block scales; null otherwise
 
-    private DeviceLinear(Linear.Format format, int rows, int cols, DeviceBuffer values, DeviceBuffer scales) {
+    private DeviceLinear(Linear.Format format, int rows, int cols, DeviceArray values, DeviceArray scales) {
         this.format = format;
         this.rows = rows;
         this.cols = cols;
@@ -27,27 +25,27 @@ final class DeviceLinear implements AutoCloseable {
     }
 
     /** Copies {@code w} to the device; {@code name} (the checkpoint's tensor name) labels an allocation that fails. */
-    static DeviceLinear upload(CudaContext context, Linear w, String name) {
+    static DeviceLinear upload(DeviceMemory memory, Linear w, String name) {
         return switch (w.format()) {
             case F32, F16 -> {
                 float[] values = w.f32RowMajor();
-                DeviceBuffer buffer = context.allocate(4L * values.length, name);
-                buffer.upload(values, 0, values.length, 0);
+                DeviceArray buffer = memory.allocate(4L * values.length, name);
+                buffer.upload(values);
                 yield new DeviceLinear(Linear.Format.F32, w.rows(), w.cols(), buffer, null);
             }
             case BF16 -> {
                 short[] bits = w.bf16RowMajor();
-                DeviceBuffer buffer = context.allocate(2L * bits.length, name);
-                buffer.upload(bits, 0, bits.length, 0);
+                DeviceArray buffer = memory.allocate(2L * bits.length, name);
+                buffer.upload(bits);
                 yield new DeviceLinear(Linear.Format.BF16, w.rows(), w.cols(), buffer, null);
             }
             case E4M3 -> {
                 byte[] codes = w.e4m3Codes();
                 float[] blockScales = w.e4m3BlockScales();
-                DeviceBuffer buffer = context.allocate(codes.length, name);
-                buffer.upload(codes, 0, codes.length, 0);
-                DeviceBuffer scaleBuffer = context.allocate(4L * blockScales.length, name + ".weight_scale_inv");
-                scaleBuffer.upload(blockScales, 0, blockScales.length, 0);
+                DeviceArray buffer = memory.allocate(codes.length, name);
+                buffer.upload(codes);
+                DeviceArray scaleBuffer = memory.allocate(4L * blockScales.length, name + ".weight_scale_inv");
+                scaleBuffer.upload(blockScales);
                 yield new DeviceLinear(Linear.Format.E4M3, w.rows(), w.cols(), buffer, scaleBuffer);
             }
         };

@@ -3,8 +3,6 @@ package io.streamseek.gpu.backend.cuda;
 import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.attention.MlaWeights;
 import io.streamseek.gpu.backend.cpu.Linear;
-import io.streamseek.gpu.backend.cuda.driver.CudaContext;
-import io.streamseek.gpu.backend.cuda.driver.DeviceBuffer;
 import io.streamseek.gpu.backend.cuda.kernel.MoeKernels;
 import io.streamseek.gpu.model.DecoderLayer;
 import io.streamseek.gpu.model.DeepSeekModel;
@@ -22,8 +20,8 @@ import java.util.function.Consumer;
  */
 final class DeviceModel implements AutoCloseable {
 
-    record Attention(DeviceLinear qAProj, DeviceBuffer qALayernorm, DeviceLinear qBProj, DeviceLinear kvAProjWithMqa,
-                     DeviceBuffer kvALayernorm, DeviceLinear kvBF32, DeviceLinear oProj) {
+    record Attention(DeviceLinear qAProj, DeviceArray qALayernorm, DeviceLinear qBProj, DeviceLinear kvAProjWithMqa,
+                     DeviceArray kvALayernorm, DeviceLinear kvBF32, DeviceLinear oProj) {
     }
 
     record DenseMlp(DeviceLinear gateProj, DeviceLinear upProj, DeviceLinear downProj) {
@@ -33,26 +31,26 @@ final class DeviceModel implements AutoCloseable {
      * @param addresses device address tables {@code [6][n_routed_experts]}: gate, up, down weights, then their
      *     block scales (0 where the format has none)
      */
-    record Moe(DeviceLinear gate, DeviceBuffer correctionBias, RouterSpec router, DeviceLinear[] experts, DeviceBuffer addresses,
+    record Moe(DeviceLinear gate, DeviceArray correctionBias, RouterSpec router, DeviceLinear[] experts, DeviceArray addresses,
                int format, int intermediateSize, DenseMlp sharedExperts) {
     }
 
-    record Layer(DeviceBuffer inputLayernorm, Attention attention, DeviceBuffer postAttentionLayernorm, DenseMlp denseMlp, Moe moe) {
+    record Layer(DeviceArray inputLayernorm, Attention attention, DeviceArray postAttentionLayernorm, DenseMlp denseMlp, Moe moe) {
     }
 
     final DeviceLinear embedTokens;
     final DeviceLinear lmHead;
-    final DeviceBuffer norm;
-    final DeviceBuffer cos;
-    final DeviceBuffer sin;
+    final DeviceArray norm;
+    final DeviceArray cos;
+    final DeviceArray sin;
     final Layer[] layers;
     private final List<AutoCloseable> owned = new ArrayList<>();
-    private final CudaContext context;
+    private final DeviceMemory memory;
 
-    DeviceModel(CudaContext context, DeepSeekModel model, Consumer<String> progress) {
-        this.context = context;
-        this.embedTokens = own(DeviceLinear.upload(context, model.embedTokens(), "model.embed_tokens.weight"));
-        this.lmHead = own(DeviceLinear.upload(context, model.lmHead(), "lm_head.weight"));
+    DeviceModel(DeviceMemory memory, DeepSeekModel model, Consumer<String> progress) {
+        this.memory = memory;
+        this.embedTokens = own(DeviceLinear.upload(memory, model.embedTokens(), "model.embed_tokens.weight"));
+        this.lmHead = own(DeviceLinear.upload(memory, model.lmHead(), "lm_head.weight"));
         this.norm = floats(model.norm(), "model.norm.weight");
         MlaAttention first = model.layer(0).attention();
         this.cos = floats(first.rope().cosTable(), "rope cos table");
@@ -104,8 +102,8 @@ final class DeviceModel implements AutoCloseable {
                 addresses[(3 + m) * n + e] = uploaded[3 * e + m].scalesAddress();
             }
         }
-        DeviceBuffer table = own(context.allocate(8L * addresses.length, p + "experts address table"));
-        table.upload(addresses, 0, addresses.length, 0);
+        DeviceArray table = own(memory.allocate(8L * addresses.length, p + "experts address table"));
+        table.upload(addresses);
         float[] bias = moe.router().correctionBias();
         return new Moe(linear(moe.gate(), p + "gate.weight"), bias == null ? null : floats(bias, p + "gate.e_score_correction_bias"),
                 moe.router(), uploaded, table, MoeKernels.formatCode(uploaded[0].format), experts[0].intermediateSize(),
@@ -113,12 +111,12 @@ final class DeviceModel implements AutoCloseable {
     }
 
     private DeviceLinear linear(Linear w, String name) {
-        return own(DeviceLinear.upload(context, w, name));
+        return own(DeviceLinear.upload(memory, w, name));
     }
 
-    private DeviceBuffer floats(float[] values, String name) {
-        DeviceBuffer buffer = own(context.allocate(4L * values.length, name));
-        buffer.upload(values, 0, values.length, 0);
+    private DeviceArray floats(float[] values, String name) {
+        DeviceArray buffer = own(memory.allocate(4L * values.length, name));
+        buffer.upload(values);
         return buffer;
     }
 
