@@ -1,5 +1,6 @@
 package io.streamseek.gpu.cli;
 
+import io.streamseek.gpu.backend.Backend;
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
@@ -22,13 +23,14 @@ import java.util.Set;
 
 /**
  * {@code infer --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T]
- * [--top-p P] [--top-k K] [--seed S] [--logits-out FILE.npy] [--json]}.
+ * [--top-p P] [--top-k K] [--seed S] [--logits-out FILE.npy] [--json] [--backend cpu|auto|cuda]}.
  */
 final class InferCommand {
 
     static final String USAGE = String.join("\n",
             "usage: ./streamseek infer --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [options]",
-            "  Generates a completion with the CPU backend.",
+            "  Generates a completion, by default on the CPU backend's single-sequence generator.",
+            "  --backend B        cpu (default), auto or cuda: auto and cuda generate through the engine (needs no --logits-out)",
             "  --max-tokens N     tokens to generate at most (default 64)",
             "  --temperature T    0 is greedy (default 0)",
             "  --top-p P          nucleus sampling, in (0, 1] (default 1: off)",
@@ -43,7 +45,8 @@ final class InferCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse("infer", args, 1,
-                Set.of("--model", "--prompt", "--prompt-ids", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--logits-out", "--stop"),
+                Set.of("--model", "--prompt", "--prompt-ids", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--logits-out", "--stop",
+                        "--backend"),
                 Set.of("--json", "--help"));
         if (a.has("--help")) {
             out.println(USAGE);
@@ -61,11 +64,11 @@ final class InferCommand {
         }
         try (Tokenizer closing = tokenizer) {
             int[] prompt = a.has("--prompt") ? tokenizer.encode(a.required("--prompt"), true) : parseIds(a.required("--prompt-ids"));
-            return generate(a, dir, prompt, tokenizer, out);
+            return generate(a, dir, prompt, tokenizer, out, err);
         }
     }
 
-    private static int generate(Args a, Path dir, int[] prompt, Tokenizer tokenizer, PrintStream out) throws Exception {
+    private static int generate(Args a, Path dir, int[] prompt, Tokenizer tokenizer, PrintStream out, PrintStream err) throws Exception {
         SamplingParams params;
         try {
             params = new SamplingParams((float) a.getDouble("--temperature", 0), (float) a.getDouble("--top-p", 1),
@@ -74,6 +77,15 @@ final class InferCommand {
             throw new Args.UsageException("infer: " + e.getMessage());
         }
         int maxTokens = (int) a.getLong("--max-tokens", 64);
+        Backend backend;
+        try {
+            backend = Backend.fromName(a.get("--backend", "cpu"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("infer: " + e.getMessage());
+        }
+        if (backend != Backend.CPU && a.has("--logits-out")) {
+            throw new Args.UsageException("infer: --logits-out reads every prompt position's logits from the CPU generator; use --backend cpu");
+        }
         try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = CpuWorkers.perCore()) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
@@ -91,8 +103,10 @@ final class InferCommand {
                 }
                 stopStrings = new StopStrings(List.of(a.required("--stop")), ids -> tokenizer.decode(ids, true));
             }
-            Generator.Result result = new Generator(model, workers).generate(prompt, maxTokens, params, stop,
-                    stopStrings == null ? StopCondition.NONE : stopStrings, promptLogits);
+            StopCondition stopCondition = stopStrings == null ? StopCondition.NONE : stopStrings;
+            Generator.Result result = backend == Backend.CPU
+                    ? new Generator(model, workers).generate(prompt, maxTokens, params, stop, stopCondition, promptLogits)
+                    : EngineGeneration.generate(model, backend, prompt, maxTokens, params, stop, stopCondition, err);
             if (promptLogits != null) {
                 NpyWriter.writeFloat32(Path.of(a.required("--logits-out")), promptLogits, prompt.length, vocab);
             }

@@ -47,6 +47,17 @@ class GpuOperatorCliTest {
                 "--temperature", "0.8", "--top-p", "0.9", "--top-k", "50", "--seed", "1", "--json");
         assertThat(sampled.out).isEqualTo(again.out);
 
+        // Through the engine on whatever backend auto picks: the same greedy tokens, and the backend named on stderr.
+        Result generator = run("infer", "--model", model.toString(), "--prompt-ids", "4,8,15,16,23,42", "--max-tokens", "8", "--json");
+        Result engine = run("infer", "--model", model.toString(), "--prompt-ids", "4,8,15,16,23,42", "--max-tokens", "8", "--json",
+                "--backend", "auto");
+        assertThat(engine.status).as(engine.err).isZero();
+        assertThat(engine.out).isEqualTo(generator.out);
+        assertThat(engine.err).startsWith("infer: c");
+        Result noLogits = run("infer", "--model", model.toString(), "--prompt-ids", "4", "--backend", "cuda", "--logits-out", "x.npy");
+        assertThat(noLogits.status).isEqualTo(2);
+        assertThat(noLogits.err).startsWith("infer: --logits-out reads every prompt position's logits from the CPU generator; use --backend cpu");
+
         Result text = run("infer", "--model", model.toString(), "--prompt", "Hello, StreamSeek!", "--max-tokens", "4", "--json");
         JsonNode answer = new ObjectMapper().readTree(text.out);
         assertThat(answer.get("prompt_ids").get(0).asInt()).as("BOS first").isZero();
