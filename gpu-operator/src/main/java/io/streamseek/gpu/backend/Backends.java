@@ -25,11 +25,10 @@ public final class Backends {
      * @throws IllegalStateException when {@code cuda} was asked for and no usable GPU is present, with the reason
      */
     public static ModelRunner open(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
-        ModelRunner runner = switch (config.backend()) {
-            case CPU -> cpu(model, config);
-            case CUDA -> cuda(model, config, store);
-            case AUTO -> auto(model, config, store);
-        };
+        if (config.backend() == Backend.AUTO) {
+            return auto(model, config, store);
+        }
+        ModelRunner runner = config.backend() == Backend.CPU ? cpu(model, config) : cuda(model, config, store);
         LOG.info("Backend {}: {}", config.backend().optionName(), runner.description());
         return runner;
     }
@@ -47,13 +46,16 @@ public final class Backends {
         }
     }
 
-    /** CUDA when a GPU is usable; otherwise the CPU, with the reason in the log line. */
+    /** CUDA when a GPU is usable; otherwise the CPU, with the reason in the same log line. */
     private static ModelRunner auto(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
+        ModelRunner runner;
         try {
-            return CudaRunner.open(model, config, store);
+            runner = CudaRunner.open(model, config, store);
+            LOG.info("Backend auto: {}", runner.description());
         } catch (CudaUnavailableException e) {
-            LOG.info("Backend auto: no usable GPU ({}), running on the CPU", e.getMessage());
-            return cpu(model, config);
+            runner = cpu(model, config);
+            LOG.info("Backend auto: {} (no usable GPU: {})", runner.description(), e.getMessage());
         }
+        return runner;
     }
 }

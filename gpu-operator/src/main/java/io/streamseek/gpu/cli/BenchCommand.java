@@ -48,7 +48,11 @@ final class BenchCommand {
 
     /** One concurrency level's figures. */
     record Row(int concurrency, double tokensPerSecond, double ttftP50, double ttftP99, double tpotP50, double tpotP99, long cacheBytesPerToken,
-               double gflops, double expertImbalance) {
+               double gflops, double expertImbalance, String backend) {
+
+        boolean onGpu() {
+            return backend.startsWith("cuda");
+        }
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
@@ -89,16 +93,19 @@ final class BenchCommand {
                 int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
                 rows.add(level(model, config(concurrency, requests, ep, backend), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
             }
-            if (!a.has("--no-invariance-cost")) {
+            // The invariance cost compares the CPU kernels' two layouts: it says nothing about a GPU run.
+            if (!a.has("--no-invariance-cost") && !rows.get(0).onGpu()) {
                 for (int concurrency : levels) {
                     err.printf("batch invariance at concurrency %d: both layouts of every decode-step product%n", concurrency);
                     invariance.add(InvarianceCost.measure(checkpoint.config(), concurrency, err));
                 }
             }
         }
+        boolean onGpu = rows.get(0).onGpu();
         int threads = Runtime.getRuntime().availableProcessors();
-        double peak = PeakFlops.measureGflops(threads, 1000);
-        out.printf("%n%11s %10s %10s %10s %10s %10s %14s %9s %9s%n", "concurrency", "tokens/s", "TTFT p50", "TTFT p99", "TPOT p50",
+        double peak = onGpu ? 0 : PeakFlops.measureGflops(threads, 1000);
+        out.printf("%nbackend: %s%n", rows.get(0).backend());
+        out.printf("%11s %10s %10s %10s %10s %10s %14s %9s %9s%n", "concurrency", "tokens/s", "TTFT p50", "TTFT p99", "TPOT p50",
                 "TPOT p99", "cache B/token", "GFLOP/s", "expert imb.");
         for (Row r : rows) {
             out.printf("%11d %10.1f %8.1fms %8.1fms %8.2fms %8.2fms %14d %9.1f %9.2f%n", r.concurrency(), r.tokensPerSecond(), r.ttftP50(),
@@ -107,8 +114,13 @@ final class BenchCommand {
         out.printf("latent cache: %d bytes per token (f32, all layers) vs %d for the equivalent multi-head cache: %.1fx smaller%n",
                 mlaBytesPerToken, mhaBytesPerToken, (double) mhaBytesPerToken / mlaBytesPerToken);
         Row best = rows.stream().max(java.util.Comparator.comparingDouble(Row::gflops)).orElseThrow();
-        out.printf("compute: %.1f GFLOP/s at concurrency %d = %.0f%% of the measured f32 FMA peak of %.1f GFLOP/s (%d threads)%n",
-                best.gflops(), best.concurrency(), 100 * best.gflops() / peak, peak, threads);
+        if (onGpu) {
+            out.printf("compute: %.1f GFLOP/s at concurrency %d (the kernels against the GPU's peaks: ./streamseek bench-gpu)%n",
+                    best.gflops(), best.concurrency());
+        } else {
+            out.printf("compute: %.1f GFLOP/s at concurrency %d = %.0f%% of the measured f32 FMA peak of %.1f GFLOP/s (%d threads)%n",
+                    best.gflops(), best.concurrency(), 100 * best.gflops() / peak, peak, threads);
+        }
         for (int i = 1; i < rows.size(); i++) {
             out.printf("throughput at concurrency %d is %.1fx that at %d%n", rows.get(i).concurrency(),
                     rows.get(i).tokensPerSecond() / rows.get(0).tokensPerSecond(), rows.get(0).concurrency());
@@ -147,6 +159,7 @@ final class BenchCommand {
         long generated = 0;
         long flops = 0;
         double imbalance;
+        String backend;
         long started = System.nanoTime();
         try (Engine engine = new Engine(model, config)) {
             if (progress != null) {
@@ -176,13 +189,14 @@ final class BenchCommand {
                 }
             }
             imbalance = engine.expertLoad().expertImbalance();
+            backend = engine.backendDescription();
         }
         if (progress != null) {
             progress.println();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new Row(concurrency, generated / seconds, percentile(ttft, 50), percentile(ttft, 99), percentile(tpot, 50),
-                percentile(tpot, 99), cacheBytesPerToken, flops / seconds / 1e9, imbalance);
+                percentile(tpot, 99), cacheBytesPerToken, flops / seconds / 1e9, imbalance, backend);
     }
 
     static double percentile(List<Double> values, int p) {

@@ -9,6 +9,10 @@ public final class GpuOperatorCli {
     }
 
     public static void main(String[] args) {
+        // Before the first logger: the engine's INFO lines go to stderr unless the user chose a configuration.
+        if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", String.valueOf(GpuOperatorCli.class.getResource("log4j2-cli.properties")));
+        }
         int status = run(args, System.out, System.err);
         System.out.flush();
         // The process ends here: a non-daemon thread of a native library must not keep it alive.
