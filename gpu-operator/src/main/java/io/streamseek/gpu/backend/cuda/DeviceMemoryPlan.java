@@ -80,8 +80,8 @@ public final class DeviceMemoryPlan {
             }
         }
         add(0, "latent cache", cacheBytes);
-        for (Map.Entry<String, Long> buffer : sizes.activations().entrySet()) {
-            add(0, buffer.getKey(), buffer.getValue());
+        for (Map.Entry<String, Long> buffer : sizes.activations(model.numLayers()).entrySet()) {
+            add(0, buffer.getKey(), 4 * Math.max(1, buffer.getValue()));
         }
         for (int d = 1; d < devices; d++) {
             for (Map.Entry<String, Long> buffer : sizes.expertActivations().entrySet()) {

@@ -1,10 +1,9 @@
 package io.streamseek.gpu.backend.cuda;
 
-import io.streamseek.gpu.attention.MlaSpec;
-import io.streamseek.gpu.model.ModelSpec;
-
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The activations of one step on the device, allocated once at the largest step
@@ -42,43 +41,36 @@ final class StepBuffers implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     StepBuffers(DeviceMemory memory, StepSizes sizes, int numLayers) {
-        ModelSpec spec = sizes.spec();
-        MlaSpec mla = sizes.mla();
-        long t = sizes.maxTokens();
-        int heads = mla.numHeads();
-        int k = Math.max(1, spec.expertsPerToken());
-        int experts = Math.max(1, spec.numRoutedExperts());
-        hidden = floats(memory, t * spec.hiddenSize(), "hidden states");
-        normed = floats(memory, t * spec.hiddenSize(), "normed hidden states");
-        branch = floats(memory, t * spec.hiddenSize(), "branch outputs");
-        qa = floats(memory, t * Math.max(1, mla.qLoraRank()), "q_a activations");
-        q = floats(memory, t * heads * mla.qkHeadDim(), "queries");
-        kv = floats(memory, t * mla.latentWidth(), "kv_a activations");
-        attn = floats(memory, t * heads * mla.vHeadDim(), "attention outputs");
-        qLatent = floats(memory, t * heads * mla.latentWidth(), "latent queries");
-        oLatent = floats(memory, t * heads * mla.kvLoraRank(), "latent attention outputs");
-        partials = floats(memory, sizes.partialElements(), "decode attention partials");
-        latent = floats(memory, (long) sizes.naiveMaxContext() * mla.latentWidth(), "gathered latents");
-        keysValues = floats(memory, (long) sizes.naiveMaxContext() * heads * (mla.qkNopeHeadDim() + mla.vHeadDim()), "expanded keys and values");
-        mlpGate = floats(memory, t * spec.maxIntermediateSize(), "MLP gate activations");
-        mlpUp = floats(memory, t * spec.maxIntermediateSize(), "MLP up activations");
-        routerLogits = floats(memory, t * experts, "router logits");
-        routerWeights = floats(memory, t * k, "router weights");
-        chosen = floats(memory, (long) numLayers * t * k, "chosen experts");
-        expertOffsets = floats(memory, experts + 1, "expert offsets");
-        sortedPairs = floats(memory, t * k, "sorted token-expert pairs");
-        expertAct = floats(memory, t * k * spec.maxIntermediateSize(), "expert activations");
-        expertDown = floats(memory, t * k * spec.hiddenSize(), "expert outputs");
-        shared = floats(memory, t * spec.hiddenSize(), "shared expert outputs");
-        logitInputs = floats(memory, t * spec.hiddenSize(), "logit inputs");
-        logits = floats(memory, t * spec.vocabSize(), "logits");
-        controlCapacity = (int) (8 * t + t * sizes.blocksPerSequence() + experts + 1);
-        control = floats(memory, controlCapacity, "step control data");
-    }
-
-    /** {@code elements} 4-byte values (f32 or int). */
-    private DeviceArray floats(DeviceMemory memory, long elements, String purpose) {
-        return own(memory.allocate(4L * Math.max(1, elements), purpose));
+        Map<String, DeviceArray> arrays = new HashMap<>();
+        for (Map.Entry<String, Long> buffer : sizes.activations(numLayers).entrySet()) {
+            arrays.put(buffer.getKey(), own(memory.allocate(4 * Math.max(1, buffer.getValue()), buffer.getKey())));
+        }
+        hidden = arrays.get(StepSizes.HIDDEN);
+        normed = arrays.get(StepSizes.NORMED);
+        branch = arrays.get(StepSizes.BRANCH);
+        qa = arrays.get(StepSizes.Q_A);
+        q = arrays.get(StepSizes.QUERIES);
+        kv = arrays.get(StepSizes.KV_A);
+        attn = arrays.get(StepSizes.ATTENTION);
+        qLatent = arrays.get(StepSizes.LATENT_QUERIES);
+        oLatent = arrays.get(StepSizes.LATENT_OUTPUTS);
+        partials = arrays.get(StepSizes.PARTIALS);
+        latent = arrays.get(StepSizes.GATHERED_LATENTS);
+        keysValues = arrays.get(StepSizes.KEYS_VALUES);
+        mlpGate = arrays.get(StepSizes.MLP_GATE);
+        mlpUp = arrays.get(StepSizes.MLP_UP);
+        routerLogits = arrays.get(StepSizes.ROUTER_LOGITS);
+        routerWeights = arrays.get(StepSizes.ROUTER_WEIGHTS);
+        chosen = arrays.get(StepSizes.CHOSEN);
+        expertOffsets = arrays.get(StepSizes.EXPERT_OFFSETS);
+        sortedPairs = arrays.get(StepSizes.SORTED_PAIRS);
+        expertAct = arrays.get(StepSizes.EXPERT_ACT);
+        expertDown = arrays.get(StepSizes.EXPERT_DOWN);
+        shared = arrays.get(StepSizes.SHARED);
+        logitInputs = arrays.get(StepSizes.LOGIT_INPUTS);
+        logits = arrays.get(StepSizes.LOGITS);
+        control = arrays.get(StepSizes.CONTROL);
+        controlCapacity = sizes.controlCapacity();
     }
 
     private <T extends AutoCloseable> T own(T resource) {

@@ -57,23 +57,74 @@ public record StepSizes(ModelSpec spec, MlaSpec mla, int maxTokens, int blockSiz
         return Math.max(oneTask, Math.min(partialBudgetBytes / 4, oneTask * maxTokens));
     }
 
-    /** The activation buffers on device 0, by purpose, in bytes. */
-    public Map<String, Long> activations() {
+    /**
+     * Every activation buffer on device 0, by purpose, in 4-byte values (f32 or int): what
+     * {@link StepBuffers} allocates and {@link DeviceMemoryPlan} counts, from this one list.
+     */
+    public Map<String, Long> activations(int numLayers) {
         long t = maxTokens;
-        int heads = mla.numHeads();
-        int k = Math.max(1, spec.expertsPerToken());
-        Map<String, Long> bytes = new LinkedHashMap<>();
-        bytes.put("hidden states", 4 * t * spec.hiddenSize() * 3);
-        bytes.put("attention activations", 4 * t * (Math.max(0, mla.qLoraRank()) + heads * mla.qkHeadDim() + mla.latentWidth()
-                + heads * mla.vHeadDim() + (long) heads * mla.latentWidth() + (long) heads * mla.kvLoraRank()));
-        bytes.put("decode attention partials", 4 * partialElements());
-        bytes.put("naive prefill keys and values", 4L * naiveMaxContext * (heads * (mla.qkNopeHeadDim() + mla.vHeadDim()) + mla.latentWidth()));
-        bytes.put("MLP activations", 4 * t * spec.maxIntermediateSize() * 2
-                + 4 * t * (Math.max(1, spec.numRoutedExperts()) + 2L * k + k * (long) spec.maxIntermediateSize() + (long) k * spec.hiddenSize()));
-        bytes.put("logits", 4 * t * spec.vocabSize());
-        bytes.put("step control data", 4 * (8 * t + t * (long) blocksPerSequence() + spec.numRoutedExperts() + 1));
-        return bytes;
+        long heads = mla.numHeads();
+        long k = Math.max(1, spec.expertsPerToken());
+        long experts = Math.max(1, spec.numRoutedExperts());
+        Map<String, Long> values = new LinkedHashMap<>();
+        values.put(HIDDEN, t * spec.hiddenSize());
+        values.put(NORMED, t * spec.hiddenSize());
+        values.put(BRANCH, t * spec.hiddenSize());
+        values.put(Q_A, t * Math.max(1, mla.qLoraRank()));
+        values.put(QUERIES, t * heads * mla.qkHeadDim());
+        values.put(KV_A, t * mla.latentWidth());
+        values.put(ATTENTION, t * heads * mla.vHeadDim());
+        values.put(LATENT_QUERIES, t * heads * mla.latentWidth());
+        values.put(LATENT_OUTPUTS, t * heads * mla.kvLoraRank());
+        values.put(PARTIALS, partialElements());
+        values.put(GATHERED_LATENTS, (long) naiveMaxContext * mla.latentWidth());
+        values.put(KEYS_VALUES, (long) naiveMaxContext * heads * (mla.qkNopeHeadDim() + mla.vHeadDim()));
+        values.put(MLP_GATE, t * spec.maxIntermediateSize());
+        values.put(MLP_UP, t * spec.maxIntermediateSize());
+        values.put(ROUTER_LOGITS, t * experts);
+        values.put(ROUTER_WEIGHTS, t * k);
+        values.put(CHOSEN, numLayers * t * k);
+        values.put(EXPERT_OFFSETS, experts + 1);
+        values.put(SORTED_PAIRS, t * k);
+        values.put(EXPERT_ACT, t * k * spec.maxIntermediateSize());
+        values.put(EXPERT_DOWN, t * k * spec.hiddenSize());
+        values.put(SHARED, t * spec.hiddenSize());
+        values.put(LOGIT_INPUTS, t * spec.hiddenSize());
+        values.put(LOGITS, t * spec.vocabSize());
+        values.put(CONTROL, (long) controlCapacity());
+        return values;
     }
+
+    /** Ints of a step's control data at most: per-token and per-task indices, block tables, logit rows. */
+    public int controlCapacity() {
+        return Math.toIntExact(8L * maxTokens + (long) maxTokens * blocksPerSequence() + spec.numRoutedExperts() + 1);
+    }
+
+    static final String HIDDEN = "hidden states";
+    static final String NORMED = "normed hidden states";
+    static final String BRANCH = "branch outputs";
+    static final String Q_A = "q_a activations";
+    static final String QUERIES = "queries";
+    static final String KV_A = "kv_a activations";
+    static final String ATTENTION = "attention outputs";
+    static final String LATENT_QUERIES = "latent queries";
+    static final String LATENT_OUTPUTS = "latent attention outputs";
+    static final String PARTIALS = "decode attention partials";
+    static final String GATHERED_LATENTS = "gathered latents";
+    static final String KEYS_VALUES = "expanded keys and values";
+    static final String MLP_GATE = "MLP gate activations";
+    static final String MLP_UP = "MLP up activations";
+    static final String ROUTER_LOGITS = "router logits";
+    static final String ROUTER_WEIGHTS = "router weights";
+    static final String CHOSEN = "chosen experts";
+    static final String EXPERT_OFFSETS = "expert offsets";
+    static final String SORTED_PAIRS = "sorted token-expert pairs";
+    static final String EXPERT_ACT = "expert activations";
+    static final String EXPERT_DOWN = "expert outputs";
+    static final String SHARED = "shared expert outputs";
+    static final String LOGIT_INPUTS = "logit inputs";
+    static final String LOGITS = "logits";
+    static final String CONTROL = "step control data";
 
     /** The activation buffers of a device that only runs routed experts. */
     public Map<String, Long> expertActivations() {
@@ -81,7 +132,7 @@ public record StepSizes(ModelSpec spec, MlaSpec mla, int maxTokens, int blockSiz
         int k = Math.max(1, spec.expertsPerToken());
         Map<String, Long> bytes = new LinkedHashMap<>();
         bytes.put("expert inputs", 4 * t * spec.hiddenSize() + 4 * t * 2 * k + 4L * (spec.numRoutedExperts() + 1));
-        bytes.put("expert activations", 4 * t * k * ((long) spec.maxIntermediateSize() + spec.hiddenSize()));
+        bytes.put("expert activations and outputs", 4 * t * k * ((long) spec.maxIntermediateSize() + spec.hiddenSize()));
         return bytes;
     }
 
