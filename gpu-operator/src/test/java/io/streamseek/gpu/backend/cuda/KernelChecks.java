@@ -24,10 +24,6 @@ abstract class KernelChecks {
         return emulated;
     }
 
-    final DeviceKernels kernels() {
-        return device().kernels;
-    }
-
     /**
      * {@code actual} as {@code expected} within {@link #tolerance}({@code kernel}, {@code emulated})
      * (see {@link KernelTestDevice#assertClose}), or bitwise equal where that is 0.
