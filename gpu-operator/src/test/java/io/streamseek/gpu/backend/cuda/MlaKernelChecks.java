@@ -142,8 +142,8 @@ abstract class MlaKernelChecks extends KernelChecks {
                 for (int split = 0; split < maxSplits; split++) {
                     for (int h = 0; h < HEADS; h++) {
                         int at = (i * maxSplits + split) * HEADS + h;
-                        checkPartial(attention, scores, rows, offsets, context, split, h, maxes[at], sums[at], Arrays.copyOfRange(outs, at * LORA,
-                                (at + 1) * LORA));
+                        checkPartial(attention, scores, rows, offsets, context, split, h, maxes[at], sums[at],
+                                Arrays.copyOfRange(outs, at * LORA, (at + 1) * LORA));
                     }
                 }
                 LatentKernels.softmaxPerHead(scores, HEADS, context, SCALE);
@@ -155,12 +155,13 @@ abstract class MlaKernelChecks extends KernelChecks {
     }
 
     /** A split's partials: its scaled scores' max, Σ e^(s - max), Σ e^(s - max) c_kv; -inf and 0 past the context. */
-    private void checkPartial(KernelSignature attention, float[] scores, float[][] rows, int[] offsets, int context, int split, int h, float max, float sum,
-                                     float[] out) {
+    private void checkPartial(KernelSignature attention, float[] scores, float[][] rows, int[] offsets, int context, int split, int h,
+                              float max, float sum, float[] out) {
         int begin = split * MlaKernels.SPLIT_LEN;
         int end = Math.min(context, begin + MlaKernels.SPLIT_LEN);
         if (begin >= end) {
-            assertThat(max).as("%s: max of split %d past a context of %d", attention.name(), split, context).isEqualTo(Float.NEGATIVE_INFINITY);
+            assertThat(max).as("%s: max of split %d past a context of %d", attention.name(), split, context)
+                    .isEqualTo(Float.NEGATIVE_INFINITY);
             assertThat(sum).isZero();
             return;
         }
