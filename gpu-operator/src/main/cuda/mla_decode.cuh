@@ -30,16 +30,17 @@
 #define MLA_Q_COLS (MLA_MAX_WIDTH / 32)
 #define MLA_OUT_COLS (MLA_MAX_LORA / 64)
 
-// Rows of positions [tile_start, tile_start + MLA_POS_TILE) into dst [MLA_POS_TILE, width];
-// positions at or past `end` are zeros.
-__device__ __forceinline__ void mla_stage_rows(float* dst, const float* cache, const int* table, int tile_start, int end,
-                                               int layer, int num_layers, int block_size, int width) {
+// Rows of positions [tile_start, tile_start + positions) into dst [positions][stride], through
+// cp.async; positions at or past `end` are zeros (masked scores, and 0-weight times 0 adds nothing).
+// Shared by the f32 and the tensor-core decode kernels.
+__device__ __forceinline__ void mla_stage_rows(float* dst, int positions, int stride, const float* cache, const int* table,
+                                               int tile_start, int end, int layer, int num_layers, int block_size, int width) {
     const int chunks_per_row = width / 4;
-    for (int idx = threadIdx.x; idx < MLA_POS_TILE * chunks_per_row; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < positions * chunks_per_row; idx += blockDim.x) {
         const int p = idx / chunks_per_row;
         const int chunk = idx - p * chunks_per_row;
         const int pos = tile_start + p;
-        float* to = dst + p * width + chunk * 4;
+        float* to = dst + p * stride + chunk * 4;
         if (pos < end) {
             const size_t block = (size_t) table[pos / block_size];
             const float* row = cache + ((block * num_layers + layer) * block_size + pos % block_size) * width;
@@ -115,7 +116,7 @@ mla_decode_attention(const float* q_latent, const float* cache, const int* block
     }
 
     const int* table = block_tables + (size_t) task * max_blocks;
-    mla_stage_rows(rows, cache, table, begin, end, layer, num_layers, block_size, width);
+    mla_stage_rows(rows, MLA_POS_TILE, width, cache, table, begin, end, layer, num_layers, block_size, width);
     cp_async_commit();
     int buffer = 0;
     for (int tile_start = begin; tile_start < end; tile_start += MLA_POS_TILE, buffer ^= 1) {
@@ -123,8 +124,8 @@ mla_decode_attention(const float* q_latent, const float* cache, const int* block
         cp_async_wait_all();
         __syncthreads(); // tile ready; every thread is done with the other buffer, prob and rescale
         if (tile_start + MLA_POS_TILE < end) {
-            mla_stage_rows(rows + (buffer ^ 1) * MLA_POS_TILE * width, cache, table, tile_start + MLA_POS_TILE, end, layer,
-                           num_layers, block_size, width);
+            mla_stage_rows(rows + (buffer ^ 1) * MLA_POS_TILE * width, MLA_POS_TILE, width, cache, table, tile_start + MLA_POS_TILE,
+                           end, layer, num_layers, block_size, width);
         }
         cp_async_commit();
         const int valid = min(MLA_POS_TILE, end - tile_start);

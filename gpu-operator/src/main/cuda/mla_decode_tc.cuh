@@ -69,26 +69,6 @@ __device__ __forceinline__ int mla_tc_row_stride(int width) {
     return width + (40 - width % 32) % 32;
 }
 
-// Rows of positions [tile_start, tile_start + MLA_TC_POS) into dst [MLA_TC_POS][stride]; positions
-// at or past `end` are zeros (their scores are masked, and 0-weight times 0 adds nothing).
-__device__ __forceinline__ void mla_tc_stage_rows(float* dst, int stride, const float* cache, const int* table, int tile_start,
-                                                  int end, int layer, int num_layers, int block_size, int width) {
-    const int chunks_per_row = width / 4;
-    for (int idx = threadIdx.x; idx < MLA_TC_POS * chunks_per_row; idx += blockDim.x) {
-        const int p = idx / chunks_per_row;
-        const int chunk = idx - p * chunks_per_row;
-        const int pos = tile_start + p;
-        float* to = dst + p * stride + chunk * 4;
-        if (pos < end) {
-            const size_t block = (size_t) table[pos / block_size];
-            const float* row = cache + ((block * num_layers + layer) * block_size + pos % block_size) * width;
-            cp_async16(to, row + chunk * 4);
-        } else {
-            *reinterpret_cast<float4*>(to) = make_float4(0.f, 0.f, 0.f, 0.f);
-        }
-    }
-}
-
 // Parameters as mla_decode_attention; width % 8 == 0, lora % 8 == 0, width ≤ 576, lora ≤ 512.
 // Grid (ceil(heads / 32), max_splits, tasks), 256 threads, dynamic shared
 // 2 * MLA_TC_POS * mla_tc_row_stride(width) floats (at most 37,376 bytes; 9,856 bytes static).
@@ -166,7 +146,7 @@ mla_decode_attention_tc(const float* q_latent, const float* cache, const int* bl
     }
 
     const int* table = block_tables + (size_t) task * max_blocks;
-    mla_tc_stage_rows(rows, stride, cache, table, begin, end, layer, num_layers, block_size, width);
+    mla_stage_rows(rows, MLA_TC_POS, stride, cache, table, begin, end, layer, num_layers, block_size, width);
     cp_async_commit();
     int buffer = 0;
     for (int tile_start = begin; tile_start < end; tile_start += MLA_TC_POS, buffer ^= 1) {
@@ -174,8 +154,8 @@ mla_decode_attention_tc(const float* q_latent, const float* cache, const int* bl
         cp_async_wait_all();
         __syncthreads(); // tile ready; every thread is done with the other buffer, prob and rescale
         if (tile_start + MLA_TC_POS < end) {
-            mla_tc_stage_rows(rows + (buffer ^ 1) * MLA_TC_POS * stride, stride, cache, table, tile_start + MLA_TC_POS, end,
-                              layer, num_layers, block_size, width);
+            mla_stage_rows(rows + (buffer ^ 1) * MLA_TC_POS * stride, MLA_TC_POS, stride, cache, table, tile_start + MLA_TC_POS,
+                           end, layer, num_layers, block_size, width);
         }
         cp_async_commit();
 
