@@ -122,6 +122,11 @@ final class CudaMemory implements DeviceMemory {
         }
 
         @Override
+        public void zero() {
+            buffer.zero(0, buffer.bytes(), stream);
+        }
+
+        @Override
         public void download(float[] values, int count) {
             down = staging(down, 4L * count);
             buffer.download(down, 0, 4L * count, 0, stream);

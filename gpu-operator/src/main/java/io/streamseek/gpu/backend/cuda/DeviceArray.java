@@ -30,6 +30,9 @@ interface DeviceArray extends AutoCloseable {
     /** The first {@code count} values of {@code values}: a step's control data, every step. */
     void upload(int[] values, int count);
 
+    /** Sets every byte to zero, ordered with the launches. */
+    void zero();
+
     /** Copies the first {@code count} floats back, after every launch before it has finished. */
     void download(float[] values, int count);
 

@@ -96,6 +96,12 @@ final class EmulatedArray implements DeviceArray {
     }
 
     @Override
+    public void zero() {
+        checkOpen();
+        java.util.Arrays.fill(data.array(), (byte) 0);
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;
