@@ -44,6 +44,11 @@ final class CudaMemory implements DeviceMemory {
     }
 
     @Override
+    public void synchronize() {
+        stream.synchronize();
+    }
+
+    @Override
     public long freeBytes() {
         return context.memoryInfo().free();
     }
@@ -119,6 +124,11 @@ final class CudaMemory implements DeviceMemory {
             up = staging(up, 4L * count);
             up.buffer().asIntBuffer().put(0, values, 0, count);
             buffer.upload(up, 0, 4L * count, 0, stream);
+        }
+
+        @Override
+        public void copyFrom(DeviceArray source, long sourceOffset, long bytes) {
+            buffer.copyFromPeer(((Array) source).buffer, sourceOffset, bytes, stream);
         }
 
         @Override

@@ -17,6 +17,9 @@ import io.streamseek.gpu.moe.ep.ExpertPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The CUDA backend: the model's forward pass on an NVIDIA GPU. Weights are uploaded once; the
  * latent cache lives on the device, in the engine's block layout, so the scheduler's block tables
@@ -43,15 +46,19 @@ public final class CudaRunner implements ModelRunner {
     private final int[] expertCounts;
     private final int[] chosenHost;
     private final StepLaunches launches;
+    private final ExpertDevice[] remotes;
+    private final DeviceArray[] remoteDown;
     private int lastStepExperts;
 
     /**
      * @param memory where weights, cache and activations go; closed with the runner
      * @param kernels the launches, on {@code memory}'s device
      * @param device the device, as one line
+     * @param others further GPUs for the routed experts of expert-parallel ranks (rank {@code r} on
+     *     device {@code r mod (1 + others.size())}); closed with the runner
      */
     CudaRunner(DeepSeekModel model, EngineConfig config, PagedLatentStore store, DeviceMemory memory, DeviceKernels kernels,
-               String device) {
+               String device, List<ExpertDevice.Target> others) {
         this.model = model;
         this.device = device;
         this.memory = memory;
@@ -60,39 +67,69 @@ public final class CudaRunner implements ModelRunner {
         this.blockSize = store.blockSize();
         ModelSpec spec = model.spec();
         MlaKernels.requireSupported(model.mlaSpec());
-        for (int l = 0; l < numLayers; l++) {
-            if (model.layer(l).isMoe()) {
-                MoeKernels.requireSupported(model.layer(l).moe().router());
-            }
-        }
-        this.sizes = StepSizes.of(spec, model.mlaSpec(), config.maxTokensPerStep(), blockSize, MlaKernels.SPLIT_LEN);
-        long cacheBytes = store.numBlocks() * PagedLatentStore.bytesPerBlock(numLayers, store.rowWidth(), blockSize);
-        DeviceMemoryPlan memoryPlan = new DeviceMemoryPlan(model, config.expertParallel(), cacheBytes, sizes, 1);
-        memoryPlan.check(new long[] {memory.freeBytes()}, new String[] {device});
-        LOG.info("GPU memory plan: {}", memoryPlan.describe());
-        this.weights = new DeviceModel(memory, model, line -> LOG.info("{}: {}", device, line));
-        this.cache = memory.allocate(cacheBytes, "latent cache (" + store.numBlocks() + " blocks of " + blockSize + " tokens)");
-        this.buffers = new StepBuffers(memory, sizes, numLayers);
-        this.plan = new StepPlan(blockSize, sizes.naiveMaxContext());
-        this.launches = new StepLaunches(model, kernels, weights, buffers, cache, sizes, plan, MlaKernels.useTensorCores(model.mlaSpec()));
         boolean[] moeLayers = new boolean[numLayers];
         for (int l = 0; l < numLayers; l++) {
             moeLayers[l] = model.layer(l).isMoe();
+            if (moeLayers[l]) {
+                MoeKernels.requireSupported(model.layer(l).moe().router());
+            }
         }
         int experts = Math.max(1, spec.numRoutedExperts());
         this.placement = new ExpertPlacement(config.expertParallel(), moeLayers, experts);
         this.load = new ExpertLoad(numLayers, experts, config.expertParallel().size());
         this.expertCounts = new int[experts];
+        int devices = 1 + others.size();
+        this.sizes = StepSizes.of(spec, model.mlaSpec(), config.maxTokensPerStep(), blockSize, MlaKernels.SPLIT_LEN);
         this.chosenHost = new int[numLayers * sizes.maxTokens() * Math.max(1, spec.expertsPerToken())];
+        long cacheBytes = store.numBlocks() * PagedLatentStore.bytesPerBlock(numLayers, store.rowWidth(), blockSize);
+        DeviceMemoryPlan memoryPlan = new DeviceMemoryPlan(model, config.expertParallel(), cacheBytes, sizes, devices);
+        long[] free = new long[devices];
+        String[] names = new String[devices];
+        free[0] = memory.freeBytes();
+        names[0] = device;
+        for (int d = 1; d < devices; d++) {
+            free[d] = others.get(d - 1).memory().freeBytes();
+            names[d] = others.get(d - 1).name();
+        }
+        memoryPlan.check(free, names);
+        LOG.info("GPU memory plan: {}", memoryPlan.describe());
+        // A replicated expert runs on its primary owner's GPU only: one owner per token-expert pair.
+        this.weights = new DeviceModel(memory, model, (l, e) -> placement.owners(l, e)[0] % devices == 0,
+                line -> LOG.info("{}: {}", device, line));
+        this.remotes = new ExpertDevice[others.size()];
+        this.remoteDown = new DeviceArray[others.size()];
+        for (int d = 1; d < devices; d++) {
+            int onDevice = d;
+            ExpertDevice.Target target = others.get(d - 1);
+            remotes[d - 1] = new ExpertDevice(target, model, sizes.maxTokens(), (l, e) -> placement.owners(l, e)[0] % devices == onDevice,
+                    line -> LOG.info("{}: {}", target.name(), line));
+            remoteDown[d - 1] = memory.allocate(4L * sizes.maxTokens() * Math.max(1, spec.expertsPerToken()) * spec.hiddenSize(),
+                    "expert outputs of " + target.name());
+        }
+        this.cache = memory.allocate(cacheBytes, "latent cache (" + store.numBlocks() + " blocks of " + blockSize + " tokens)");
+        this.buffers = new StepBuffers(memory, sizes, numLayers);
+        this.plan = new StepPlan(blockSize, sizes.naiveMaxContext());
+        this.launches = new StepLaunches(model, memory, kernels, weights, buffers, cache, sizes, plan,
+                MlaKernels.useTensorCores(model.mlaSpec()), remotes, remoteDown);
     }
 
-    /** The CUDA runner on {@code device}; releases it when the upload fails. */
-    private static CudaRunner on(DeepSeekModel model, EngineConfig config, PagedLatentStore store, CudaDevice device) {
-        CudaMemory memory = new CudaMemory(device);
+    /** The CUDA runner on {@code devices} (the first runs everything but other ranks' experts); releases them when the upload fails. */
+    private static CudaRunner on(DeepSeekModel model, EngineConfig config, PagedLatentStore store, List<CudaDevice> devices) {
+        List<CudaMemory> opened = new ArrayList<>();
         try {
-            return new CudaRunner(model, config, store, memory, new DeviceKernels(memory.context(), memory.stream()), device.toString());
+            for (CudaDevice device : devices) {
+                opened.add(new CudaMemory(device));
+            }
+            List<ExpertDevice.Target> others = new ArrayList<>();
+            for (int d = 1; d < devices.size(); d++) {
+                CudaMemory memory = opened.get(d);
+                others.add(new ExpertDevice.Target(memory, new DeviceKernels(memory.context(), memory.stream()), devices.get(d).toString()));
+            }
+            CudaMemory first = opened.get(0);
+            return new CudaRunner(model, config, store, first, new DeviceKernels(first.context(), first.stream()), devices.get(0).toString(),
+                    others);
         } catch (RuntimeException e) {
-            memory.close();
+            opened.forEach(CudaMemory::close);
             throw e;
         }
     }
@@ -105,16 +142,18 @@ public final class CudaRunner implements ModelRunner {
     public static CudaRunner open(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
         CudaDriver driver = CudaDriver.load();
         StringBuilder reasons = new StringBuilder();
+        List<CudaDevice> usable = new ArrayList<>();
         for (int i = 0; i < driver.deviceCount(); i++) {
             CudaDevice candidate = driver.device(i);
             if (candidate.isSupported()) {
-                if (config.expertParallel().size() > 1) {
-                    LOG.info("{} expert-parallel ranks run on GPU {} together: multi-GPU expert parallelism is not implemented yet",
-                            config.expertParallel().size(), i);
-                }
-                return on(model, config, store, candidate);
+                usable.add(candidate);
+            } else {
+                reasons.append("; GPU ").append(i).append(": ").append(candidate.unsupportedReason().orElse("not supported"));
             }
-            reasons.append("; GPU ").append(i).append(": ").append(candidate.unsupportedReason().orElse("not supported"));
+        }
+        if (!usable.isEmpty()) {
+            // Expert-parallel ranks map onto as many GPUs as there are ranks (rank r on GPU r mod n).
+            return on(model, config, store, usable.subList(0, Math.min(usable.size(), config.expertParallel().size())));
         }
         throw new CudaUnavailableException("no usable CUDA device: "
                 + (driver.deviceCount() == 0 ? "the driver sees no GPU" : reasons.substring(2)));
@@ -212,6 +251,10 @@ public final class CudaRunner implements ModelRunner {
         buffers.close();
         cache.close();
         weights.close();
+        for (int d = 0; d < remotes.length; d++) {
+            remoteDown[d].close();
+            remotes[d].close();
+        }
         memory.close();
     }
 }

@@ -30,6 +30,13 @@ interface DeviceArray extends AutoCloseable {
     /** The first {@code count} values of {@code values}: a step's control data, every step. */
     void upload(int[] values, int count);
 
+    /**
+     * Copies {@code bytes} of {@code source} from {@code sourceOffset}, an array of another device's
+     * memory (or this one's), to the start of this array, ordered with this device's launches. The
+     * source's device must have finished writing it ({@link DeviceMemory#synchronize}).
+     */
+    void copyFrom(DeviceArray source, long sourceOffset, long bytes);
+
     /** Sets every byte to zero, ordered with the launches. */
     void zero();
 

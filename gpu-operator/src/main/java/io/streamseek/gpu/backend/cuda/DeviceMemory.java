@@ -10,6 +10,9 @@ interface DeviceMemory extends AutoCloseable {
     /** {@code bytes} of device memory; {@code purpose} names it in an out-of-memory error. */
     DeviceArray allocate(long bytes, String purpose);
 
+    /** Waits until every copy and launch issued so far has finished. */
+    void synchronize();
+
     /** Free device memory now, as the driver reports it. */
     long freeBytes();
 

@@ -3,7 +3,6 @@ package io.streamseek.gpu.backend.cuda;
 import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.attention.MlaWeights;
 import io.streamseek.gpu.backend.cpu.Linear;
-import io.streamseek.gpu.backend.cuda.kernel.MoeKernels;
 import io.streamseek.gpu.model.DecoderLayer;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.moe.Mlp;
@@ -27,12 +26,8 @@ final class DeviceModel implements AutoCloseable {
     record DenseMlp(DeviceLinear gateProj, DeviceLinear upProj, DeviceLinear downProj) {
     }
 
-    /**
-     * @param addresses device address tables {@code [6][n_routed_experts]}: gate, up, down weights, then their
-     *     block scales (0 where the format has none)
-     */
-    record Moe(DeviceLinear gate, DeviceArray correctionBias, RouterSpec router, DeviceLinear[] experts, DeviceArray addresses,
-               int format, int intermediateSize, DenseMlp sharedExperts) {
+    /** @param experts the routed experts this device runs (see {@link ExpertWeights}) */
+    record Moe(DeviceLinear gate, DeviceArray correctionBias, RouterSpec router, ExpertWeights experts, DenseMlp sharedExperts) {
     }
 
     record Layer(DeviceArray inputLayernorm, Attention attention, DeviceArray postAttentionLayernorm, DenseMlp denseMlp, Moe moe) {
@@ -46,9 +41,22 @@ final class DeviceModel implements AutoCloseable {
     final Layer[] layers;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final DeviceMemory memory;
+    private final RoutedExperts runsHere;
 
-    DeviceModel(DeviceMemory memory, DeepSeekModel model, Consumer<String> progress) {
+    /** Which routed experts a device runs. */
+    @FunctionalInterface
+    interface RoutedExperts {
+        boolean test(int layer, int expert);
+    }
+
+    /**
+     * Everything but the routed experts of other devices.
+     *
+     * @param runsHere whether this device runs routed expert {@code (layer, expert)}
+     */
+    DeviceModel(DeviceMemory memory, DeepSeekModel model, RoutedExperts runsHere, Consumer<String> progress) {
         this.memory = memory;
+        this.runsHere = runsHere;
         this.embedTokens = own(DeviceLinear.upload(memory, model.embedTokens(), "model.embed_tokens.weight"));
         this.lmHead = own(DeviceLinear.upload(memory, model.lmHead(), "lm_head.weight"));
         this.norm = floats(model.norm(), "model.norm.weight");
@@ -61,7 +69,7 @@ final class DeviceModel implements AutoCloseable {
             DecoderLayer layer = model.layer(l);
             layers[l] = new Layer(floats(layer.inputLayernorm(), p + "input_layernorm.weight"), attention(layer.attention(), p + "self_attn."),
                     floats(layer.postAttentionLayernorm(), p + "post_attention_layernorm.weight"),
-                    layer.isMoe() ? null : mlp(layer.denseMlp(), p + "mlp."), layer.isMoe() ? moe(layer.moe(), p + "mlp.") : null);
+                    layer.isMoe() ? null : mlp(layer.denseMlp(), p + "mlp."), layer.isMoe() ? moe(l, layer.moe(), p + "mlp.") : null);
             progress.accept("uploaded layer " + (l + 1) + "/" + layers.length);
         }
     }
@@ -80,33 +88,10 @@ final class DeviceModel implements AutoCloseable {
                 linear(mlp.downProj(), p + "down_proj.weight"));
     }
 
-    private Moe moe(MoeLayer moe, String p) {
-        Mlp[] experts = moe.experts();
-        int n = experts.length;
-        Linear.Format format = experts[0].gateProj().format();
-        DeviceLinear[] uploaded = new DeviceLinear[3 * n];
-        long[] addresses = new long[6 * n];
-        for (int e = 0; e < n; e++) {
-            String name = p + "experts." + e + ".";
-            for (Linear w : List.of(experts[e].gateProj(), experts[e].upProj(), experts[e].downProj())) {
-                if (w.format() != format) {
-                    throw new IllegalArgumentException(name + ": routed experts of one layer must share a dtype, found " + format
-                            + " and " + w.format());
-                }
-            }
-            uploaded[3 * e] = linear(experts[e].gateProj(), name + "gate_proj.weight");
-            uploaded[3 * e + 1] = linear(experts[e].upProj(), name + "up_proj.weight");
-            uploaded[3 * e + 2] = linear(experts[e].downProj(), name + "down_proj.weight");
-            for (int m = 0; m < 3; m++) {
-                addresses[m * n + e] = uploaded[3 * e + m].values.address();
-                addresses[(3 + m) * n + e] = uploaded[3 * e + m].scalesAddress();
-            }
-        }
-        DeviceArray table = own(memory.allocate(8L * addresses.length, p + "experts address table"));
-        table.upload(addresses);
+    private Moe moe(int layer, MoeLayer moe, String p) {
         float[] bias = moe.router().correctionBias();
         return new Moe(linear(moe.gate(), p + "gate.weight"), bias == null ? null : floats(bias, p + "gate.e_score_correction_bias"),
-                moe.router(), uploaded, table, MoeKernels.formatCode(uploaded[0].format), experts[0].intermediateSize(),
+                moe.router(), own(ExpertWeights.upload(memory, moe, e -> runsHere.test(layer, e), p)),
                 moe.sharedExperts() == null ? null : mlp(moe.sharedExperts(), p + "shared_experts."));
     }
 

@@ -23,10 +23,20 @@ final class StepLaunches {
     private final boolean tensorCoreAttention;
     private final int numLayers;
     private final int blockSize;
+    private final DeviceMemory memory;
+    private final ExpertDevice[] remotes;
+    private final DeviceArray[] remoteDown; // on this device: each other device's expert outputs [T × k, hidden]
 
-    /** @param tensorCoreAttention the TF32 decode attention, chosen once by the model's shape */
-    StepLaunches(DeepSeekModel model, DeviceKernels kernels, DeviceModel weights, StepBuffers buffers, DeviceArray cache, StepSizes sizes, StepPlan plan,
-                 boolean tensorCoreAttention) {
+    /**
+     * @param tensorCoreAttention the TF32 decode attention, chosen once by the model's shape
+     * @param remotes the other GPUs running routed experts; empty on one GPU
+     * @param remoteDown one buffer per remote on this device, for its expert outputs
+     */
+    StepLaunches(DeepSeekModel model, DeviceMemory memory, DeviceKernels kernels, DeviceModel weights, StepBuffers buffers, DeviceArray cache,
+                 StepSizes sizes, StepPlan plan, boolean tensorCoreAttention, ExpertDevice[] remotes, DeviceArray[] remoteDown) {
+        this.memory = memory;
+        this.remotes = remotes;
+        this.remoteDown = remoteDown;
         this.model = model;
         this.kernels = kernels;
         this.weights = weights;
@@ -129,19 +139,40 @@ final class StepLaunches {
                 buffers.routerWeights.at(0), tokens, experts, k, MoeKernels.topkMethodCode(m.router().topkMethod()),
                 MoeKernels.scoringCode(m.router().scoringFunc()), m.router().numGroups(), m.router().topkGroup(), m.router().normTopkProb(),
                 m.router().routedScalingFactor());
-        kernels.moeSort(chosen, tokens, k, experts, buffers.expertOffsets.at(0), buffers.sortedPairs.at(0));
-        DeviceArray table = m.addresses();
-        long n = experts;
-        kernels.moeGateUp(buffers.normed.at(0), table.at(0), table.at(8 * n), table.at(8 * 3 * n), table.at(8 * 4 * n), m.format(),
-                buffers.expertOffsets.at(0), buffers.sortedPairs.at(0), k, buffers.expertAct.at(0), experts, m.intermediateSize(), hidden);
-        kernels.moeDown(buffers.expertAct.at(0), table.at(8 * 2 * n), table.at(8 * 5 * n), m.format(), buffers.expertOffsets.at(0),
-                buffers.sortedPairs.at(0), buffers.expertDown.at(0), experts, m.intermediateSize(), hidden);
+        if (remotes.length == 0) {
+            m.experts().launch(kernels, buffers.normed.pointer(), chosen, tokens, k, experts, hidden, buffers.expertOffsets.pointer(),
+                    buffers.sortedPairs.pointer(), buffers.expertAct.pointer(), buffers.expertDown.pointer());
+        } else {
+            expertsOnEveryDevice(l, m, chosen, tokens, k, experts, hidden);
+        }
         DevicePointer shared = DevicePointer.NULL;
         if (m.sharedExperts() != null) {
             mlp(m.sharedExperts(), buffers.normed, buffers.shared);
             shared = buffers.shared.at(0);
         }
         kernels.moeCombine(buffers.expertDown.at(0), buffers.routerWeights.at(0), shared, buffers.branch.at(0), tokens, k, hidden);
+    }
+
+    /**
+     * Routed experts spread over GPUs: the other devices start on their experts as soon as the
+     * routing is done, this one runs its own meanwhile, then adds the others' outputs (zero rows for
+     * pairs they do not own) in device order.
+     */
+    private void expertsOnEveryDevice(int l, DeviceModel.Moe m, DevicePointer chosen, int tokens, int k, int experts, int hidden) {
+        memory.synchronize();
+        long routingOffset = 4L * l * sizes.maxTokens() * k;
+        for (ExpertDevice remote : remotes) {
+            remote.launch(l, buffers.normed, buffers.chosen, routingOffset, tokens, k, experts, hidden);
+        }
+        buffers.expertDown.zero();
+        m.experts().launch(kernels, buffers.normed.pointer(), chosen, tokens, k, experts, hidden, buffers.expertOffsets.pointer(),
+                buffers.sortedPairs.pointer(), buffers.expertAct.pointer(), buffers.expertDown.pointer());
+        long rows = 4L * tokens * k * hidden;
+        for (int d = 0; d < remotes.length; d++) {
+            remotes[d].target.memory().synchronize();
+            remoteDown[d].copyFrom(remotes[d].down, 0, rows);
+            kernels.addInPlace(buffers.expertDown.pointer(), remoteDown[d].pointer(), tokens * k * hidden);
+        }
     }
 
     /** A dense SwiGLU MLP over every token of the step. */

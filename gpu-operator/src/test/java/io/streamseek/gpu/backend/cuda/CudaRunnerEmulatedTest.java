@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,9 +45,56 @@ class CudaRunnerEmulatedTest {
     }
 
     private static CudaRunner emulated(DeepSeekModel model, PagedSequences caches) {
+        return emulated(model, caches, ExpertParallelConfig.SINGLE, 1);
+    }
+
+    /** A runner on {@code devices} emulated GPUs, expert-parallel ranks spread over them. */
+    private static CudaRunner emulated(DeepSeekModel model, PagedSequences caches, ExpertParallelConfig ep, int devices) {
+        EngineConfig config = EngineConfig.builder().maxNumSeqs(8).maxTokensPerStep(64).expertParallel(ep).build();
+        List<ExpertDevice.Target> others = new ArrayList<>();
+        for (int d = 1; d < devices; d++) {
+            EmulatedMemory memory = new EmulatedMemory(1L << 30);
+            others.add(new ExpertDevice.Target(memory, new DeviceKernels(new EmulatedKernels(memory)), "emulated GPU " + d));
+        }
         EmulatedMemory memory = new EmulatedMemory(1L << 30);
-        EngineConfig config = EngineConfig.builder().maxNumSeqs(8).maxTokensPerStep(64).build();
-        return new CudaRunner(model, config, caches.store(), memory, new DeviceKernels(new EmulatedKernels(memory)), "emulated GPU");
+        return new CudaRunner(model, config, caches.store(), memory, new DeviceKernels(new EmulatedKernels(memory)), "emulated GPU 0",
+                others);
+    }
+
+    /**
+     * Routed experts spread over several GPUs give bitwise the logits of one GPU: each token-expert
+     * pair is computed by the same kernel on the device that owns the expert, and the other
+     * devices' zero rows add nothing.
+     */
+    @ParameterizedTest(name = "{0} ranks on {1} GPUs")
+    @CsvSource({"2, 2", "4, 2", "3, 3"})
+    void expertParallelRanksOnSeveralGpusGiveTheLogitsOfOne(int ranks, int devices) throws Exception {
+        DeepSeekModel model = load(ModelPreset.TINY, "bf16");
+        int vocab = model.spec().vocabSize();
+        PagedSequences oneCaches = new PagedSequences(model, 32);
+        PagedSequences manyCaches = new PagedSequences(model, 32);
+        try (CudaRunner one = emulated(model, oneCaches);
+             CudaRunner many = emulated(model, manyCaches, new ExpertParallelConfig(ranks, List.of()), devices)) {
+            PagedLatentCache[] oneSeq = {oneCaches.sequence(40), oneCaches.sequence(40)};
+            PagedLatentCache[] manySeq = {manyCaches.sequence(40), manyCaches.sequence(40)};
+            int[] a = new SplittableRandom(5).ints(23, 0, vocab).toArray();
+            float[] oneLogits = new float[32 * vocab];
+            float[] manyLogits = new float[32 * vocab];
+            one.forward(new StepBatch().add(a, 0, 23, 0, oneSeq[0], Path.NAIVE, true).add(a, 3, 9, 0, oneSeq[1], Path.NAIVE, false), oneLogits);
+            many.forward(new StepBatch().add(a, 0, 23, 0, manySeq[0], Path.NAIVE, true).add(a, 3, 9, 0, manySeq[1], Path.NAIVE, false),
+                    manyLogits);
+            assertThat(manyLogits).containsExactly(oneLogits);
+            for (int step = 0; step < 3; step++) {
+                int[] next = {argmax(oneLogits, 0, vocab), argmax(oneLogits, vocab, vocab)};
+                one.forward(new StepBatch().add(next, 0, 1, 23 + step, oneSeq[0], Path.ABSORBED, false)
+                        .add(next, 1, 1, 9 + step, oneSeq[1], Path.ABSORBED, false), oneLogits);
+                many.forward(new StepBatch().add(next, 0, 1, 23 + step, manySeq[0], Path.ABSORBED, false)
+                        .add(next, 1, 1, 9 + step, manySeq[1], Path.ABSORBED, false), manyLogits);
+                assertThat(manyLogits).as("decode step %d", step).containsExactly(oneLogits);
+            }
+            assertThat(many.expertLoad().tokensPerRank()).hasSize(ranks);
+            assertThat(Arrays.stream(many.expertLoad().tokensPerRank()).filter(n -> n > 0).count()).as("ranks given work").isGreaterThan(1);
+        }
     }
 
     /**

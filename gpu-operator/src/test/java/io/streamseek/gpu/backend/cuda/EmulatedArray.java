@@ -96,6 +96,17 @@ final class EmulatedArray implements DeviceArray {
     }
 
     @Override
+    public void copyFrom(DeviceArray source, long sourceOffset, long bytes) {
+        checkOpen();
+        EmulatedArray from = (EmulatedArray) source;
+        if (bytes > this.bytes || sourceOffset + bytes > from.bytes) {
+            throw new IllegalArgumentException("a copy of " + bytes + " bytes from " + from + " at " + sourceOffset + " into " + this
+                    + " overruns one of them");
+        }
+        System.arraycopy(from.data().array(), (int) sourceOffset, data.array(), 0, (int) bytes);
+    }
+
+    @Override
     public void zero() {
         checkOpen();
         java.util.Arrays.fill(data.array(), (byte) 0);

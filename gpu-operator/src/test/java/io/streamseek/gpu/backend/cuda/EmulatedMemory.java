@@ -60,6 +60,11 @@ final class EmulatedMemory implements DeviceMemory {
     }
 
     @Override
+    public void synchronize() {
+        // Every emulated copy and launch has finished when it returns.
+    }
+
+    @Override
     public long freeBytes() {
         return capacityBytes - allocatedBytes;
     }

@@ -32,6 +32,10 @@ public final class CudaContext implements AutoCloseable {
         return new CudaContext(device, context);
     }
 
+    CUcontext handle() {
+        return handle;
+    }
+
     public CudaDevice device() {
         return device;
     }

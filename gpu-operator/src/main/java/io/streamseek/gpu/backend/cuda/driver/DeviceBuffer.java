@@ -171,6 +171,19 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** Sets every byte to zero. */
+    /**
+     * Copies {@code bytes} of {@code source} from {@code sourceOffset}, on another GPU (or this one),
+     * to the start of this buffer, ordered on {@code stream} (this buffer's device). The driver uses
+     * peer access where the GPUs have it and stages through the host where they do not.
+     */
+    public void copyFromPeer(DeviceBuffer source, long sourceOffset, long bytes, CudaStream stream) {
+        checkDeviceRange(0, bytes, "a peer copy of " + bytes + " bytes");
+        source.checkDeviceRange(sourceOffset, bytes, "a peer copy of " + bytes + " bytes");
+        context.makeCurrent();
+        CUdeviceptr from = sourceOffset == 0 ? source.pointer : source.pointer.withByteOffset(sourceOffset);
+        JCudaDriver.cuMemcpyPeerAsync(pointer, context.handle(), from, source.context.handle(), bytes, stream.handle());
+    }
+
     public void zero() {
         zero(0, bytes, null);
     }
