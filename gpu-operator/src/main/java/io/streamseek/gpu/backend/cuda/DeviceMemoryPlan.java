@@ -24,7 +24,7 @@ import java.util.Map;
  *
  * <p>Device 0 holds everything but routed experts (embedding, attention, dense MLPs, shared
  * experts, norms, {@code lm_head}), the latent cache and the step's activations. A routed expert
- * lives on the device of every expert-parallel rank that owns it: rank {@code r} on device
+ * lives on the device of its primary expert-parallel owner: rank {@code r} on device
  * {@code r mod devices}.
  */
 public final class DeviceMemoryPlan {
@@ -68,9 +68,8 @@ public final class DeviceMemoryPlan {
                     add(0, "shared experts", mlpBytes(moe.sharedExperts()));
                 }
                 for (int e = 0; e < moe.experts().length; e++) {
-                    for (int rank : placement.owners(l, e)) {
-                        add(rank % devices, "routed experts", mlpBytes(moe.experts()[e]));
-                    }
+                    // The GPU of the expert's primary owner: a replica is not uploaded twice.
+                    add(placement.owners(l, e)[0] % devices, "routed experts", mlpBytes(moe.experts()[e]));
                 }
                 for (int d = 0; d < devices; d++) {
                     add(d, "expert address tables", 8L * 6 * moe.experts().length);
@@ -82,6 +81,10 @@ public final class DeviceMemoryPlan {
         add(0, "latent cache", cacheBytes);
         for (Map.Entry<String, Long> buffer : sizes.activations(model.numLayers()).entrySet()) {
             add(0, buffer.getKey(), 4 * Math.max(1, buffer.getValue()));
+        }
+        if (devices > 1) {
+            add(0, "expert outputs of the other GPUs",
+                    (devices - 1) * 4L * sizes.maxTokens() * Math.max(1, spec.expertsPerToken()) * spec.hiddenSize());
         }
         for (int d = 1; d < devices; d++) {
             for (Map.Entry<String, Long> buffer : sizes.expertActivations().entrySet()) {
