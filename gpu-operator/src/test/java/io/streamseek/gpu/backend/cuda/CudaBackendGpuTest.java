@@ -175,6 +175,35 @@ class CudaBackendGpuTest {
         }
     }
 
+    /** With two GPUs or more: routed experts of two expert-parallel ranks on two GPUs give bitwise the logits of one. */
+    @org.junit.jupiter.api.Test
+    void expertParallelRanksOnTwoGpusGiveTheLogitsOfOne() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.streamseek.gpu.backend.cuda.driver.CudaDriver.load().deviceCount() >= 2,
+                "this check needs two GPUs; the machine has one");
+        DeepSeekModel model = load("bench", "bf16");
+        int vocab = model.spec().vocabSize();
+        PagedSequences oneCaches = new PagedSequences(model, 64);
+        PagedSequences twoCaches = new PagedSequences(model, 64);
+        EngineConfig two = EngineConfig.builder().maxNumSeqs(16).maxTokensPerStep(256)
+                .expertParallel(new ExpertParallelConfig(2, List.of())).build();
+        try (CudaRunner one = CudaRunner.open(model, config(), oneCaches.store()); CudaRunner many = CudaRunner.open(model, two, twoCaches.store())) {
+            PagedLatentCache oneSeq = oneCaches.sequence(PROMPT + 4);
+            PagedLatentCache twoSeq = twoCaches.sequence(PROMPT + 4);
+            int[] prompt = new SplittableRandom(8).ints(PROMPT, 0, vocab).toArray();
+            float[] oneLogits = new float[PROMPT * vocab];
+            float[] twoLogits = new float[PROMPT * vocab];
+            one.forward(new StepBatch().add(prompt, 0, PROMPT, 0, oneSeq, Path.NAIVE, true), oneLogits);
+            many.forward(new StepBatch().add(prompt, 0, PROMPT, 0, twoSeq, Path.NAIVE, true), twoLogits);
+            assertThat(twoLogits).containsExactly(oneLogits);
+            for (int step = 0; step < 4; step++) {
+                int[] next = {argmax(oneLogits, step == 0 ? (PROMPT - 1) * vocab : 0, vocab)};
+                one.forward(new StepBatch().add(next, 0, 1, PROMPT + step, oneSeq, Path.ABSORBED, false), oneLogits);
+                many.forward(new StepBatch().add(next, 0, 1, PROMPT + step, twoSeq, Path.ABSORBED, false), twoLogits);
+                assertThat(Arrays.copyOf(twoLogits, vocab)).as("decode step %d", step).containsExactly(Arrays.copyOf(oneLogits, vocab));
+            }
+        }
+    }
+
     /** Adds a prefill chunk or a decode token of each other sequence, as the scheduler would mix them. */
     private static void addOthers(StepBatch step, PagedLatentCache[] others, int[] length, SplittableRandom random, int vocab) {
         for (int o = 0; o < others.length; o++) {
