@@ -1,8 +1,7 @@
 package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.backend.cuda.kernel.KernelSignature;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The element-wise and linear kernel checks ({@link ElementwiseAndLinearKernelChecks}) on device 0
@@ -16,15 +15,12 @@ import org.junit.jupiter.api.AfterEach;
 @RequiresGpu
 class ElementwiseAndLinearKernelsGpuTest extends ElementwiseAndLinearKernelChecks {
 
-    private static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
-    private KernelTestDevice device;
+    @RegisterExtension
+    static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
 
     @Override
     KernelTestDevice device() {
-        if (device == null) {
-            device = GPU.device(SEED);
-        }
-        return device;
+        return GPU.device(SEED);
     }
 
     @Override
@@ -46,17 +42,5 @@ class ElementwiseAndLinearKernelsGpuTest extends ElementwiseAndLinearKernelCheck
             case "linear_bf16_mma", "linear_e4m3_mma" -> 1e-3;
             default -> emulated;
         };
-    }
-
-    @AfterEach
-    void freeArrays() {
-        if (device != null) {
-            device.close();
-        }
-    }
-
-    @AfterAll
-    static void closeGpu() {
-        GPU.close();
     }
 }

@@ -1,8 +1,7 @@
 package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.backend.cuda.kernel.KernelSignature;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The MLA kernel checks ({@link MlaKernelChecks}) on device 0 of a real GPU, through the runner's
@@ -15,15 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 @RequiresGpu
 class MlaKernelsGpuTest extends MlaKernelChecks {
 
-    private static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
-    private KernelTestDevice device;
+    @RegisterExtension
+    static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
 
     @Override
     KernelTestDevice device() {
-        if (device == null) {
-            device = GPU.device(SEED);
-        }
-        return device;
+        return GPU.device(SEED);
     }
 
     @Override
@@ -46,17 +42,5 @@ class MlaKernelsGpuTest extends MlaKernelChecks {
             case "mla_prefill_attention" -> 1e-4;
             default -> emulated;
         };
-    }
-
-    @AfterEach
-    void freeArrays() {
-        if (device != null) {
-            device.close();
-        }
-    }
-
-    @AfterAll
-    static void closeGpu() {
-        GPU.close();
     }
 }

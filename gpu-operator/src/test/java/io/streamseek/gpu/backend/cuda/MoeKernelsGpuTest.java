@@ -1,8 +1,7 @@
 package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.backend.cuda.kernel.KernelSignature;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The DeepSeekMoE kernel checks ({@link MoeKernelChecks}) on device 0 of a real GPU, through the
@@ -19,15 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 @RequiresGpu
 class MoeKernelsGpuTest extends MoeKernelChecks {
 
-    private static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
-    private KernelTestDevice device;
+    @RegisterExtension
+    static final GpuKernelTestDevice GPU = new GpuKernelTestDevice();
 
     @Override
     KernelTestDevice device() {
-        if (device == null) {
-            device = GPU.device(SEED);
-        }
-        return device;
+        return GPU.device(SEED);
     }
 
     @Override
@@ -39,17 +35,5 @@ class MoeKernelsGpuTest extends MoeKernelChecks {
             case "moe_expert_gate_up", "moe_expert_down" -> 1e-4;
             default -> emulated;
         };
-    }
-
-    @AfterEach
-    void freeArrays() {
-        if (device != null) {
-            device.close();
-        }
-    }
-
-    @AfterAll
-    static void closeGpu() {
-        GPU.close();
     }
 }
