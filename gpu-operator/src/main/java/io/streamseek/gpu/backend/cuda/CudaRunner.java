@@ -101,7 +101,7 @@ public final class CudaRunner implements ModelRunner {
         for (int d = 1; d < devices; d++) {
             int onDevice = d;
             ExpertDevice.Target target = others.get(d - 1);
-            remotes[d - 1] = new ExpertDevice(target, model, sizes.maxTokens(), (l, e) -> placement.owners(l, e)[0] % devices == onDevice,
+            remotes[d - 1] = new ExpertDevice(target, model, sizes, (l, e) -> placement.owners(l, e)[0] % devices == onDevice,
                     line -> LOG.info("{}: {}", target.name(), line));
             remoteDown[d - 1] = memory.allocate(4L * sizes.maxTokens() * Math.max(1, spec.expertsPerToken()) * spec.hiddenSize(),
                     "expert outputs of " + target.name());

@@ -88,7 +88,7 @@ public final class DeviceMemoryPlan {
         }
         for (int d = 1; d < devices; d++) {
             for (Map.Entry<String, Long> buffer : sizes.expertActivations().entrySet()) {
-                add(d, buffer.getKey(), buffer.getValue());
+                add(d, buffer.getKey(), 4 * Math.max(1, buffer.getValue()));
             }
         }
     }

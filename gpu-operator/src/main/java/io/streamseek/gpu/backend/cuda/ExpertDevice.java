@@ -1,8 +1,9 @@
 package io.streamseek.gpu.backend.cuda;
 
 import io.streamseek.gpu.model.DeepSeekModel;
-import io.streamseek.gpu.model.ModelSpec;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -28,11 +29,8 @@ final class ExpertDevice implements AutoCloseable {
     final DeviceArray down;               // [T × k, hidden]
 
     /** @param runsHere whether this device runs routed expert {@code (layer, expert)} */
-    ExpertDevice(Target target, DeepSeekModel model, int maxTokens, DeviceModel.RoutedExperts runsHere, Consumer<String> progress) {
+    ExpertDevice(Target target, DeepSeekModel model, StepSizes sizes, DeviceModel.RoutedExperts runsHere, Consumer<String> progress) {
         this.target = target;
-        ModelSpec spec = model.spec();
-        long t = maxTokens;
-        long k = Math.max(1, spec.expertsPerToken());
         DeviceMemory memory = target.memory();
         this.layers = new ExpertWeights[model.numLayers()];
         for (int l = 0; l < layers.length; l++) {
@@ -42,12 +40,16 @@ final class ExpertDevice implements AutoCloseable {
                 progress.accept("uploaded the experts of layer " + (l + 1) + "/" + layers.length);
             }
         }
-        this.x = memory.allocate(4 * t * spec.hiddenSize(), "expert inputs");
-        this.chosen = memory.allocate(4 * t * k, "chosen experts");
-        this.offsets = memory.allocate(4L * (spec.numRoutedExperts() + 1), "expert offsets");
-        this.pairs = memory.allocate(4 * t * k, "sorted token-expert pairs");
-        this.act = memory.allocate(4 * t * k * spec.maxIntermediateSize(), "expert activations");
-        this.down = memory.allocate(4 * t * k * spec.hiddenSize(), "expert outputs");
+        Map<String, DeviceArray> arrays = new HashMap<>();
+        for (Map.Entry<String, Long> buffer : sizes.expertActivations().entrySet()) {
+            arrays.put(buffer.getKey(), memory.allocate(4 * Math.max(1, buffer.getValue()), buffer.getKey()));
+        }
+        this.x = arrays.get(StepSizes.EXPERT_INPUTS);
+        this.chosen = arrays.get(StepSizes.CHOSEN);
+        this.offsets = arrays.get(StepSizes.EXPERT_OFFSETS);
+        this.pairs = arrays.get(StepSizes.SORTED_PAIRS);
+        this.act = arrays.get(StepSizes.EXPERT_ACT);
+        this.down = arrays.get(StepSizes.EXPERT_DOWN);
     }
 
     /**

@@ -125,15 +125,23 @@ public record StepSizes(ModelSpec spec, MlaSpec mla, int maxTokens, int blockSiz
     static final String LOGIT_INPUTS = "logit inputs";
     static final String LOGITS = "logits";
     static final String CONTROL = "step control data";
+    static final String EXPERT_INPUTS = "expert inputs";
 
-    /** The activation buffers of a device that only runs routed experts. */
+    /**
+     * Every buffer of a GPU that only runs routed experts ({@link ExpertDevice}), by purpose, in
+     * 4-byte values: what it allocates and {@link DeviceMemoryPlan} counts.
+     */
     public Map<String, Long> expertActivations() {
         long t = maxTokens;
-        int k = Math.max(1, spec.expertsPerToken());
-        Map<String, Long> bytes = new LinkedHashMap<>();
-        bytes.put("expert inputs", 4 * t * spec.hiddenSize() + 4 * t * 2 * k + 4L * (spec.numRoutedExperts() + 1));
-        bytes.put("expert activations and outputs", 4 * t * k * ((long) spec.maxIntermediateSize() + spec.hiddenSize()));
-        return bytes;
+        long k = Math.max(1, spec.expertsPerToken());
+        Map<String, Long> values = new LinkedHashMap<>();
+        values.put(EXPERT_INPUTS, t * spec.hiddenSize());
+        values.put(CHOSEN, t * k);
+        values.put(EXPERT_OFFSETS, spec.numRoutedExperts() + 1L);
+        values.put(SORTED_PAIRS, t * k);
+        values.put(EXPERT_ACT, t * k * spec.maxIntermediateSize());
+        values.put(EXPERT_DOWN, t * k * spec.hiddenSize());
+        return values;
     }
 
     /** Widest row of a block table: a sequence at the full context. */
