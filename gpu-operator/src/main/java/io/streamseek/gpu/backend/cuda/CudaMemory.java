@@ -132,8 +132,8 @@ final class CudaMemory implements DeviceMemory {
         }
 
         @Override
-        public void zero() {
-            buffer.zero(0, buffer.bytes(), stream);
+        public void zero(long bytes) {
+            buffer.zero(0, bytes, stream);
         }
 
         @Override

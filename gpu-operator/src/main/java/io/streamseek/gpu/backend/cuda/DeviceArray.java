@@ -37,8 +37,8 @@ interface DeviceArray extends AutoCloseable {
      */
     void copyFrom(DeviceArray source, long sourceOffset, long bytes);
 
-    /** Sets every byte to zero, ordered with the launches. */
-    void zero();
+    /** Sets the first {@code bytes} bytes to zero, ordered with the launches. */
+    void zero(long bytes);
 
     /** Copies the first {@code count} floats back, after every launch before it has finished. */
     void download(float[] values, int count);

@@ -61,7 +61,7 @@ final class ExpertDevice implements AutoCloseable {
     void launch(int layer, DeviceArray normed, DeviceArray routing, long routingOffset, int tokens, int k, int experts, int hidden) {
         x.copyFrom(normed, 0, 4L * tokens * hidden);
         chosen.copyFrom(routing, routingOffset, 4L * tokens * k);
-        down.zero();
+        down.zero(4L * tokens * k * hidden);
         layers[layer].launch(target.kernels(), x.pointer(), chosen.pointer(), tokens, k, experts, hidden, offsets.pointer(), pairs.pointer(),
                 act.pointer(), down.pointer());
     }

@@ -101,7 +101,7 @@ public final class KernelBench {
 
     private DeviceArray zeros(long bytes, String purpose) {
         DeviceArray array = memory.allocate(bytes, purpose);
-        array.zero();
+        array.zero(bytes);
         return array;
     }
 

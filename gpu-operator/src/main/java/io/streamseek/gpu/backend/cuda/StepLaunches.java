@@ -164,10 +164,10 @@ final class StepLaunches {
         for (ExpertDevice remote : remotes) {
             remote.launch(l, buffers.normed, buffers.chosen, routingOffset, tokens, k, experts, hidden);
         }
-        buffers.expertDown.zero();
+        long rows = 4L * tokens * k * hidden;
+        buffers.expertDown.zero(rows);
         m.experts().launch(kernels, buffers.normed.pointer(), chosen, tokens, k, experts, hidden, buffers.expertOffsets.pointer(),
                 buffers.sortedPairs.pointer(), buffers.expertAct.pointer(), buffers.expertDown.pointer());
-        long rows = 4L * tokens * k * hidden;
         for (int d = 0; d < remotes.length; d++) {
             remotes[d].target.memory().synchronize();
             remoteDown[d].copyFrom(remotes[d].down, 0, rows);

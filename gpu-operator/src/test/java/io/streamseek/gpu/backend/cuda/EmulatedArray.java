@@ -107,9 +107,12 @@ final class EmulatedArray implements DeviceArray {
     }
 
     @Override
-    public void zero() {
+    public void zero(long bytes) {
         checkOpen();
-        java.util.Arrays.fill(data.array(), (byte) 0);
+        if (bytes > this.bytes) {
+            throw new IllegalArgumentException("zeroing " + bytes + " bytes overruns " + this);
+        }
+        java.util.Arrays.fill(data.array(), 0, (int) bytes, (byte) 0);
     }
 
     @Override
