@@ -44,7 +44,7 @@ final class BenchEngineCommand {
             int[] prompt = new SplittableRandom(7).ints(promptLen, 2, model.spec().vocabSize()).toArray();
             Generator generator = new Generator(model, workers);
             out.printf("bench-engine: %s, %d threads, prompt %d tokens, decode %d tokens, %d runs%n",
-                    checkpoint.dir(), workers.threads(), promptLen, decodeTokens, runs);
+                    checkpoint.path(), workers.threads(), promptLen, decodeTokens, runs);
             double bestPrefill = 0;
             double bestDecode = 0;
             for (int run = 0; run <= runs; run++) {

@@ -27,6 +27,7 @@ public final class GpuOperatorCli {
         try {
             return switch (args[0]) {
                 case "make-model" -> MakeModelCommand.run(args, out, err);
+                case "quantize" -> QuantizeCommand.run(args, out, err);
                 case "infer" -> InferCommand.run(args, out, err);
                 case "tokenize" -> TokenizeCommand.run(args, out, err);
                 case "bench-engine" -> BenchEngineCommand.run(args, out, err);

@@ -181,7 +181,7 @@ public record DeepSeekConfig(
         return fp8BlockSize != null;
     }
 
-    /** The config as {@code config.json} content, for checkpoints this project writes. */
+    /** The config as {@code config.json} content, for checkpoints this project writes (their writer adds {@code torch_dtype}). */
     public ObjectNode toJson() {
         ObjectNode c = JSON.createObjectNode();
         // V3's router (noaux_tc) is what tells the two architectures apart in a config.
@@ -205,7 +205,7 @@ public record DeepSeekConfig(
                 .put("scoring_func", scoringFunc).put("norm_topk_prob", normTopkProb)
                 .put("routed_scaling_factor", routedScalingFactor).put("rope_theta", ropeTheta)
                 .put("hidden_act", "silu").put("attention_bias", false).put("attention_dropout", 0.0)
-                .put("num_nextn_predict_layers", numNextnPredictLayers).put("torch_dtype", "float32");
+                .put("num_nextn_predict_layers", numNextnPredictLayers);
         if (yarn != null) {
             c.putObject("rope_scaling").put("type", "yarn").put("rope_type", "yarn").put("factor", yarn.factor())
                     .put("original_max_position_embeddings", yarn.originalMaxPositionEmbeddings())

@@ -19,6 +19,15 @@ public enum ModelPreset {
             128, 32, 8, 2, 3, 1, 1, "greedy", 1, 1, "softmax", false, 1.0f,
             10000, new DeepSeekConfig.Yarn(4, 128, 32, 1, 0.707, 0.707),
             0, List.of(1), 0, null)),
+    /**
+     * {@link #TINY} with every weight width a multiple of 256, so that GGUF's K-quants (256-value
+     * super-blocks) apply to its weights: for quantization tests. A leading dense layer, then MoE.
+     */
+    TINY_K(new DeepSeekConfig(256, 2, 2, 512, 1e-6f, 512, false,
+            256, 256, 32, 32, 32,
+            512, 256, 4, 1, 2, 1, 1, "noaux_tc", 2, 1, "sigmoid", true, 2.5f,
+            10000, new DeepSeekConfig.Yarn(4, 128, 32, 1, 1, 1),
+            0, List.of(1), 0, null)),
     /** For the demo: small enough to run fast, large enough to be a real MoE. */
     SMALL(new DeepSeekConfig(256, 4, 8, 4096, 1e-6f, 4096, false,
             128, 64, 32, 16, 32,
@@ -51,14 +60,14 @@ public enum ModelPreset {
         return config;
     }
 
-    /** The preset named on the command line: tiny, tiny-v2, small, bench or v2-lite. */
+    /** The preset named on the command line: tiny, tiny-v2, tiny-k, small, bench or v2-lite. */
     public static ModelPreset fromName(String name) {
         for (ModelPreset preset : values()) {
             if (preset.cliName().equals(name)) {
                 return preset;
             }
         }
-        throw new IllegalArgumentException("unknown preset '" + name + "'; use tiny, tiny-v2, small, bench or v2-lite");
+        throw new IllegalArgumentException("unknown preset '" + name + "'; use tiny, tiny-v2, tiny-k, small, bench or v2-lite");
     }
 
     public String cliName() {

@@ -51,6 +51,7 @@ public final class Engine implements AutoCloseable {
     private long[] stepFlops = new long[0];
     private final AtomicLong stepNanosTotal = new AtomicLong();
     private final AtomicLong unbilledNanos = new AtomicLong();
+    private ExpertLoad.Snapshot expertBaseline;
 
     /** What the engine keeps with each sequence. */
     private record State(GenerationRequest request, RequestHandle handle, Sampler sampler, TokenListener listener,
@@ -68,6 +69,14 @@ public final class Engine implements AutoCloseable {
         this.stepThread = new Thread(this::run, "streamseek-engine-step");
         this.stepThread.setDaemon(true);
         this.stepThread.start();
+        if (config.warmup()) {
+            Warmup.run(this, model.spec(), config);
+            // What the warm-up did is the engine's, not any caller's: counters start after it.
+            stepNanosTotal.set(0);
+            unbilledNanos.set(0);
+            preemptions.set(0);
+            expertBaseline = runner.expertLoad();
+        }
     }
 
     /**
@@ -294,7 +303,8 @@ public final class Engine implements AutoCloseable {
 
     /** Work done per routed expert and per expert-parallel rank so far. */
     public ExpertLoad.Snapshot expertLoad() {
-        return runner.expertLoad();
+        ExpertLoad.Snapshot now = runner.expertLoad();
+        return expertBaseline == null ? now : now.minus(expertBaseline);
     }
 
     /** Sequences preempted so far (their blocks freed, recomputed later). */

@@ -25,9 +25,13 @@ import java.security.SecureRandom;
  * @param backend the device that runs the forward pass (default {@link Backend#AUTO}: CUDA when a
  *     usable NVIDIA GPU is present, otherwise the CPU); with CUDA, {@code cacheBytes} is device memory
  *     and expert-parallel rank {@code r} runs on GPU {@code r mod device count}
+ * @param warmup whether the engine runs its kernels at every step shape it will use before it takes
+ *     requests (default true), so that no request pays for JIT compilation in its latency and cost;
+ *     off only for tests that count the engine's own work
  */
 public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int maxTokensPerStep, int maxWaiting, int threads,
-                           byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing, Backend backend) {
+                           byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing, Backend backend,
+                           boolean warmup) {
 
     public EngineConfig {
         positive("blockSize", blockSize);
@@ -75,6 +79,7 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
         private ExpertParallelConfig expertParallel = ExpertParallelConfig.SINGLE;
         private Pricing pricing = Pricing.DEFAULT;
         private Backend backend = Backend.AUTO;
+        private boolean warmup = true;
 
         public Builder blockSize(int v) {
             blockSize = v;
@@ -126,13 +131,19 @@ public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int m
             return this;
         }
 
+        public Builder warmup(boolean v) {
+            warmup = v;
+            return this;
+        }
+
         public EngineConfig build() {
             byte[] secret = prefixSecret;
             if (secret == null) {
                 secret = new byte[32];
                 new SecureRandom().nextBytes(secret);
             }
-            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel, pricing, backend);
+            return new EngineConfig(blockSize, cacheBytes, maxNumSeqs, maxTokensPerStep, maxWaiting, threads, secret, expertParallel, pricing, backend,
+                    warmup);
         }
     }
 }

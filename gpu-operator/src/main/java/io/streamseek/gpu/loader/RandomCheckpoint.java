@@ -91,7 +91,8 @@ public final class RandomCheckpoint {
         if (!c.tieWordEmbeddings()) {
             addFloat("lm_head.weight", new long[] {c.vocabSize(), hidden}, fanHidden, 0f);
         }
-        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c.toJson()) + "\n",
+        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                c.toJson().put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32")) + "\n",
                 StandardCharsets.UTF_8);
         writer.write(dir.resolve("model.safetensors"));
         if (progress != null) {

@@ -60,6 +60,24 @@ public final class ExpertLoad {
      */
     public record Snapshot(long[][] tokensPerExpert, long[] tokensPerRank, long[] busyNanosPerRank) {
 
+        /** The work done since {@code earlier} was taken: what the engine reports after its warm-up. */
+        public Snapshot minus(Snapshot earlier) {
+            long[][] perExpert = new long[tokensPerExpert.length][];
+            for (int l = 0; l < perExpert.length; l++) {
+                perExpert[l] = new long[tokensPerExpert[l].length];
+                for (int e = 0; e < perExpert[l].length; e++) {
+                    perExpert[l][e] = tokensPerExpert[l][e] - earlier.tokensPerExpert[l][e];
+                }
+            }
+            long[] perRank = new long[tokensPerRank.length];
+            long[] busy = new long[busyNanosPerRank.length];
+            for (int r = 0; r < perRank.length; r++) {
+                perRank[r] = tokensPerRank[r] - earlier.tokensPerRank[r];
+                busy[r] = busyNanosPerRank[r] - earlier.busyNanosPerRank[r];
+            }
+            return new Snapshot(perExpert, perRank, busy);
+        }
+
         /**
          * Hottest expert over the mean expert, averaged over the layers that routed anything: 1.0 is
          * perfect balance; with {@code E} experts it can reach {@code E / num_experts_per_tok}.

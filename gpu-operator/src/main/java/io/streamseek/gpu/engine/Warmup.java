@@ -1,0 +1,59 @@
+package io.streamseek.gpu.engine;
+
+import io.streamseek.gpu.model.ModelSpec;
+import io.streamseek.gpu.sampling.SamplingParams;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs the engine's own requests through it once before it takes any: a prompt longer than one
+ * step's token budget (chunked prefill, a full and a partial chunk), short prompts joining it, and
+ * decode batches that shrink one sequence at a time from {@value #MAX_REQUESTS} to 1, so that every
+ * kernel variant (token groups of 1 to 4, both attention paths, the router and experts) is
+ * JIT-compiled before a caller's request, and no caller's time to first token or cost shows the
+ * compilation. Its prefix-cache entries are under a tenant of its own.
+ */
+final class Warmup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
+    private static final int MAX_REQUESTS = 8;
+    static final String TENANT = "streamseek-warmup";
+
+    private Warmup() {
+    }
+
+    static void run(Engine engine, ModelSpec spec, EngineConfig config) {
+        long started = System.nanoTime();
+        int requests = Math.min(MAX_REQUESTS, config.maxNumSeqs());
+        int longPrompt = Math.max(1, Math.min(config.maxTokensPerStep() + config.maxTokensPerStep() / 4, spec.maxPositions() / 2));
+        List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+        int promptTokens = 0;
+        for (int i = 0; i < requests; i++) {
+            int length = i == 0 ? longPrompt : Math.min(3 + 5 * i, Math.max(1, spec.maxPositions() / 4));
+            int[] prompt = new int[length];
+            for (int t = 0; t < length; t++) {
+                prompt[t] = (int) ((31L * t + 7919L * i + 1) % spec.vocabSize());
+            }
+            promptTokens += length;
+            int maxTokens = Math.max(1, Math.min(2 + i, spec.maxPositions() - length));
+            GenerationRequest request = new GenerationRequest("warmup-" + i, TENANT, prompt, maxTokens, SamplingParams.GREEDY,
+                    null, 0, null);
+            results.add(engine.submit(request, null).result());
+        }
+        int generated = 0;
+        for (CompletableFuture<GenerationResult> result : results) {
+            GenerationResult r = result.join();
+            if (r.finishReason() == GenerationResult.FinishReason.REJECTED || r.finishReason() == GenerationResult.FinishReason.FAILED) {
+                throw new IllegalStateException("the engine's warm-up request " + r.requestId() + " failed: " + r.error());
+            }
+            generated += r.tokens().length;
+        }
+        LOG.info("Warm-up: {} requests, {} prompt and {} generated tokens in {} ms (kernels compiled before the first request)",
+                requests, promptTokens, generated, (System.nanoTime() - started) / 1_000_000);
+    }
+}
