@@ -14,6 +14,7 @@ final class ByteSymbols {
 
     /** The 256 symbols, indexed by unsigned byte value. */
     static final List<String> ALL;
+    private static final String SYMBOLS;
 
     static {
         String[] table = new String[256];
@@ -25,6 +26,7 @@ final class ByteSymbols {
         List<String> ordered = new ArrayList<>();
         Collections.addAll(ordered, table);
         ALL = Collections.unmodifiableList(ordered);
+        SYMBOLS = String.join("", ordered);
     }
 
     private ByteSymbols() {
@@ -32,5 +34,10 @@ final class ByteSymbols {
 
     static String of(byte b) {
         return ALL.get(b & 0xff);
+    }
+
+    /** Whether every character of {@code text} is one of the 256 symbols, as a BPE word's are. */
+    static boolean isByteLevel(String text) {
+        return text.chars().allMatch(c -> SYMBOLS.indexOf(c) >= 0);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,21 +19,28 @@ import java.util.Map;
 public final class Tokenizer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> OPTIONS = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false",
+            "modelMaxLength", String.valueOf(Integer.MAX_VALUE));
 
     private final HuggingFaceTokenizer tokenizer;
-    private final JsonNode config;
     private final int bosId;
     private final int eosId;
     private final boolean addBos;
     private final boolean addEos;
+    private final String bosToken;
+    private final String eosToken;
+    private final String chatTemplate;
 
-    private Tokenizer(HuggingFaceTokenizer tokenizer, JsonNode config, int bosId, int eosId) {
+    private Tokenizer(HuggingFaceTokenizer tokenizer, int bosId, int eosId, boolean addBos, boolean addEos, String bosToken,
+                      String eosToken, String chatTemplate) {
         this.tokenizer = tokenizer;
-        this.config = config;
         this.bosId = bosId;
         this.eosId = eosId;
-        this.addBos = config.path("add_bos_token").asBoolean(false);
-        this.addEos = config.path("add_eos_token").asBoolean(false);
+        this.addBos = addBos;
+        this.addEos = addEos;
+        this.bosToken = bosToken;
+        this.eosToken = eosToken;
+        this.chatTemplate = chatTemplate;
     }
 
     /** Loads {@code dir/tokenizer.json} and {@code dir/tokenizer_config.json}; needs no weights. */
@@ -43,11 +51,30 @@ public final class Tokenizer implements AutoCloseable {
         }
         Path configFile = dir.resolve("tokenizer_config.json");
         JsonNode config = Files.isRegularFile(configFile) ? JSON.readTree(configFile.toFile()) : JSON.createObjectNode();
-        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json,
-                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false", "modelMaxLength", String.valueOf(Integer.MAX_VALUE)));
-        int bos = idOf(tokenizer, tokenText(config.get("bos_token")));
-        int eos = idOf(tokenizer, tokenText(config.get("eos_token")));
-        return new Tokenizer(tokenizer, config, bos, eos);
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json, OPTIONS);
+        String bos = tokenText(config.get("bos_token"));
+        String eos = tokenText(config.get("eos_token"));
+        JsonNode template = config.get("chat_template");
+        return new Tokenizer(tokenizer, idOf(tokenizer, bos), idOf(tokenizer, eos), config.path("add_bos_token").asBoolean(false),
+                config.path("add_eos_token").asBoolean(false), bos, eos, template == null || !template.isTextual() ? null : template.asText());
+    }
+
+    /**
+     * The tokenizer a GGUF file's metadata describes, run by the same Hugging Face tokenizers as
+     * {@link #load}: its tokenizer.json is rebuilt in memory ({@link GgufTokenizerJson}), so a GGUF
+     * converted from a checkpoint ({@link GgufVocab#fromTokenizerDir}) encodes to the checkpoint's
+     * own ids.
+     */
+    public static Tokenizer fromGguf(GgufVocab vocab) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(GgufTokenizerJson.of(vocab));
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS);
+        return new Tokenizer(tokenizer, vocab.bosId(), vocab.eosId(), vocab.addBos(), vocab.addEos(),
+                tokenText(tokenizer, vocab, vocab.bosId()), tokenText(tokenizer, vocab, vocab.eosId()), vocab.chatTemplate());
+    }
+
+    /** An added token is stored as text, a NORMAL one in byte-level symbols. */
+    private static String tokenText(HuggingFaceTokenizer tokenizer, GgufVocab vocab, int id) {
+        return vocab.tokenType(id) == GgufVocab.NORMAL ? tokenizer.decode(new long[] {id}, false) : vocab.tokens().get(id);
     }
 
     /** Token ids of {@code text}; with {@code addSpecialTokens}, BOS/EOS as the tokenizer config says. */
@@ -87,16 +114,15 @@ public final class Tokenizer implements AutoCloseable {
 
     /** The checkpoint's Jinja chat template, or null when it has none. */
     public String chatTemplate() {
-        JsonNode template = config.get("chat_template");
-        return template == null || !template.isTextual() ? null : template.asText();
+        return chatTemplate;
     }
 
     public String bosToken() {
-        return tokenText(config.get("bos_token"));
+        return bosToken;
     }
 
     public String eosToken() {
-        return tokenText(config.get("eos_token"));
+        return eosToken;
     }
 
     @Override
