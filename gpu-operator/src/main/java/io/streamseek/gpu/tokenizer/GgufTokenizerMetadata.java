@@ -11,45 +11,43 @@ import java.util.List;
  */
 public final class GgufTokenizerMetadata {
 
-    private static final String T = "tokenizer.ggml.";
-
     private GgufTokenizerMetadata() {
     }
 
     /** Whether the file carries a tokenizer at all (some GGUF files are weights only). */
     public static boolean has(GgufMetadata m) {
-        return m.has(T + "model") && m.has(T + "tokens");
+        return m.has(GgufVocab.KEY_MODEL) && m.has(GgufVocab.KEY_TOKENS);
     }
 
     public static GgufVocab read(GgufMetadata m) {
-        List<String> tokens = m.strings(T + "tokens");
-        int[] types = m.has(T + "token_type") ? m.ints(T + "token_type") : filled(tokens.size(), 1);
-        List<String> merges = m.has(T + "merges") ? m.strings(T + "merges") : List.of();
-        return new GgufVocab(m.string(T + "model"), m.string(T + "pre", "default"), tokens, types, merges,
-                (int) m.integer(T + "bos_token_id", -1), (int) m.integer(T + "eos_token_id", -1),
-                (int) m.integer(T + "padding_token_id", -1), m.bool(T + "add_bos_token", false), m.bool(T + "add_eos_token", false),
-                m.has("tokenizer.chat_template") ? m.string("tokenizer.chat_template") : null);
+        List<String> tokens = m.strings(GgufVocab.KEY_TOKENS);
+        int[] types = m.has(GgufVocab.KEY_TOKEN_TYPE) ? m.ints(GgufVocab.KEY_TOKEN_TYPE) : filled(tokens.size(), 1);
+        List<String> merges = m.has(GgufVocab.KEY_MERGES) ? m.strings(GgufVocab.KEY_MERGES) : List.of();
+        return new GgufVocab(m.string(GgufVocab.KEY_MODEL), m.string(GgufVocab.KEY_PRE, "default"), tokens, types, merges,
+                (int) m.integer(GgufVocab.KEY_BOS_ID, -1), (int) m.integer(GgufVocab.KEY_EOS_ID, -1),
+                (int) m.integer(GgufVocab.KEY_PAD_ID, -1), m.bool(GgufVocab.KEY_ADD_BOS, false), m.bool(GgufVocab.KEY_ADD_EOS, false),
+                m.has(GgufVocab.KEY_CHAT_TEMPLATE) ? m.string(GgufVocab.KEY_CHAT_TEMPLATE) : null);
     }
 
     public static void write(GgufVocab v, GgufWriter w) {
-        w.putString(T + "model", v.model());
-        w.putString(T + "pre", v.pre());
-        w.putStringArray(T + "tokens", v.tokens());
-        w.putInt32Array(T + "token_type", v.tokenTypes());
-        w.putStringArray(T + "merges", v.merges());
+        w.putString(GgufVocab.KEY_MODEL, v.model());
+        w.putString(GgufVocab.KEY_PRE, v.pre());
+        w.putStringArray(GgufVocab.KEY_TOKENS, v.tokens());
+        w.putInt32Array(GgufVocab.KEY_TOKEN_TYPE, v.tokenTypes());
+        w.putStringArray(GgufVocab.KEY_MERGES, v.merges());
         if (v.bosId() >= 0) {
-            w.putUint32(T + "bos_token_id", v.bosId());
+            w.putUint32(GgufVocab.KEY_BOS_ID, v.bosId());
         }
         if (v.eosId() >= 0) {
-            w.putUint32(T + "eos_token_id", v.eosId());
+            w.putUint32(GgufVocab.KEY_EOS_ID, v.eosId());
         }
         if (v.padId() >= 0) {
-            w.putUint32(T + "padding_token_id", v.padId());
+            w.putUint32(GgufVocab.KEY_PAD_ID, v.padId());
         }
-        w.putBool(T + "add_bos_token", v.addBos());
-        w.putBool(T + "add_eos_token", v.addEos());
+        w.putBool(GgufVocab.KEY_ADD_BOS, v.addBos());
+        w.putBool(GgufVocab.KEY_ADD_EOS, v.addEos());
         if (v.chatTemplate() != null) {
-            w.putString("tokenizer.chat_template", v.chatTemplate());
+            w.putString(GgufVocab.KEY_CHAT_TEMPLATE, v.chatTemplate());
         }
     }
 

@@ -3,6 +3,8 @@ package io.streamseek.gpu.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamseek.gpu.loader.ModelPaths;
+import io.streamseek.gpu.loader.gguf.GgufFile;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -43,8 +45,35 @@ public final class Tokenizer implements AutoCloseable {
         this.chatTemplate = chatTemplate;
     }
 
+    /**
+     * The tokenizer of what {@code --model} names: a Hugging Face directory's
+     * {@code tokenizer.json}; for a GGUF file (or a directory holding one), a {@code tokenizer.json}
+     * standing beside it if there is one, else the tokenizer in the file's own metadata.
+     */
+    public static Tokenizer load(Path model) throws IOException {
+        Path gguf = ModelPaths.ggufFile(model);
+        if (gguf == null) {
+            return loadDirectory(model);
+        }
+        Path beside = gguf.toAbsolutePath().getParent();
+        if (Files.isRegularFile(beside.resolve("tokenizer.json"))) {
+            return loadDirectory(beside);
+        }
+        try (GgufFile file = GgufFile.open(gguf)) {
+            if (!GgufTokenizerMetadata.has(file.metadata())) {
+                throw new IllegalArgumentException(gguf + " carries no tokenizer (no tokenizer.ggml.model / tokenizer.ggml.tokens) and no "
+                        + "tokenizer.json stands beside it; put the model's tokenizer.json and tokenizer_config.json in " + beside);
+            }
+            try {
+                return fromGguf(GgufTokenizerMetadata.read(file.metadata()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(gguf.getFileName() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** Loads {@code dir/tokenizer.json} and {@code dir/tokenizer_config.json}; needs no weights. */
-    public static Tokenizer load(Path dir) throws IOException {
+    public static Tokenizer loadDirectory(Path dir) throws IOException {
         Path json = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(json)) {
             throw new IllegalArgumentException(dir + " has no tokenizer.json");
