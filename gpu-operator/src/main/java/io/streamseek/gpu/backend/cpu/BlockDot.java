@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each format has a one-token kernel and a four-token kernel that dequantizes every weight vector
  * once and multiplies it into four tokens. Both run the same per-token arithmetic — the same weight
- * vectors, FMA'd into the same two accumulators (even and odd vectors of a block … see each kernel),
- * reduced the same way at the end — so a batched output is bitwise the single-token one, and the
- * order depends only on the number of columns.
+ * vectors, FMA'd in the same order into the same one of two accumulators (each kernel's comment
+ * says which), reduced the same way at the end — so a batched output is bitwise the single-token
+ * one, and the order depends only on the number of columns.
  *
  * <p>Shapes: {@code L} f32 lanes (16 with AVX-512, 8 with AVX2); a weight vector is {@code L}
  * quantized bytes (or nibbles of {@code L} bytes) sign-extended to int lanes, masked and shifted
@@ -92,29 +92,38 @@ public final class BlockDot {
     }
 
     /*
-     * Q8_0: per block, vectors i (acc0) and i + L (acc1) for i = 0, 2L, ...: w = d·q.
+     * The kernels below call only Vector API methods (which C2 force-inlines) inside their loops:
+     * a helper method of our own taking or returning a vector is inlined only while the compile is
+     * small; once C2's node budget is spent (a kernel inlined into its caller) it becomes a real call
+     * that boxes every vector, 20x slower. Hence the repeated expressions.
+     *
+     * Q8_0: per block, vectors i (acc0) and i + L (acc1) for i = 0, 2L, ...: w = q·d.
      */
-    static float q8_0(byte[] a, int o, float[] x, int xo, int n) {
+    static float q8_0(byte[] a, int row, float[] x, int xo, int n) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 34) {
-            FloatVector d = FloatVector.broadcast(F, BlockFormats.f16(a, o));
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 34 * blk, k = xo + 32 * blk;
+            FloatVector d = FloatVector.broadcast(F, BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff]);
             for (int i = 0; i < 32; i += 2 * L) {
-                acc0 = q8(a, o + 2 + i, d).fma(FloatVector.fromArray(F, x, xo + b + i), acc0);
-                acc1 = q8(a, o + 2 + i + L, d).fma(FloatVector.fromArray(F, x, xo + b + i + L), acc1);
+                FloatVector u = ((FloatVector) ByteVector.fromArray(B, a, o + 2 + i).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                FloatVector v = ((FloatVector) ByteVector.fromArray(B, a, o + 2 + i + L).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                acc0 = u.fma(FloatVector.fromArray(F, x, k + i), acc0);
+                acc1 = v.fma(FloatVector.fromArray(F, x, k + i + L), acc1);
             }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    static void q8_0x4(byte[] a, int o, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
+    static void q8_0x4(byte[] a, int row, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), d0 = FloatVector.zero(F), d1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 34) {
-            FloatVector d = FloatVector.broadcast(F, BlockFormats.f16(a, o));
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 34 * blk;
+            FloatVector d = FloatVector.broadcast(F, BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff]);
             for (int i = 0; i < 32; i += 2 * L) {
-                FloatVector u = q8(a, o + 2 + i, d);
-                FloatVector v = q8(a, o + 2 + i + L, d);
-                int k = b + i;
+                FloatVector u = ((FloatVector) ByteVector.fromArray(B, a, o + 2 + i).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                FloatVector v = ((FloatVector) ByteVector.fromArray(B, a, o + 2 + i + L).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                int k = 32 * blk + i;
                 a0 = u.fma(FloatVector.fromArray(F, x, x0 + k), a0);
                 a1 = v.fma(FloatVector.fromArray(F, x, x0 + k + L), a1);
                 b0 = u.fma(FloatVector.fromArray(F, x, x1 + k), b0);
@@ -125,38 +134,45 @@ public final class BlockDot {
                 d1 = v.fma(FloatVector.fromArray(F, x, x3 + k + L), d1);
             }
         }
-        store4(a0, a1, b0, b1, c0, c1, d0, d1, out, o0, o1, o2, o3);
+        out[o0] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        out[o1] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        out[o2] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        out[o3] = d0.add(d1).reduceLanes(VectorOperators.ADD);
     }
 
     /*
      * Q4_0: per block and i = 0, L, ... < 16: bytes i.. give values i.. (low nibbles, acc0) and
      * 16 + i.. (high nibbles, acc1); w = fma(q, d, −8d) = d·(q − 8) exactly.
      */
-    static float q4_0(byte[] a, int o, float[] x, int xo, int n) {
+    static float q4_0(byte[] a, int row, float[] x, int xo, int n) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 18) {
-            float scale = BlockFormats.f16(a, o);
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 18 * blk, k = xo + 32 * blk;
+            float scale = BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff];
             FloatVector d = FloatVector.broadcast(F, scale), m = FloatVector.broadcast(F, -8 * scale);
             for (int i = 0; i < 16; i += L) {
-                IntVector q = bytes(a, o + 2 + i);
-                acc0 = scaled(low(q), d, m).fma(FloatVector.fromArray(F, x, xo + b + i), acc0);
-                acc1 = scaled(high(q), d, m).fma(FloatVector.fromArray(F, x, xo + b + 16 + i), acc1);
+                IntVector q = (IntVector) ByteVector.fromArray(B, a, o + 2 + i).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector u = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).fma(d, m);
+                FloatVector v = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).fma(d, m);
+                acc0 = u.fma(FloatVector.fromArray(F, x, k + i), acc0);
+                acc1 = v.fma(FloatVector.fromArray(F, x, k + 16 + i), acc1);
             }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    static void q4_0x4(byte[] a, int o, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
+    static void q4_0x4(byte[] a, int row, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), d0 = FloatVector.zero(F), d1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 18) {
-            float scale = BlockFormats.f16(a, o);
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 18 * blk;
+            float scale = BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff];
             FloatVector d = FloatVector.broadcast(F, scale), m = FloatVector.broadcast(F, -8 * scale);
             for (int i = 0; i < 16; i += L) {
-                IntVector q = bytes(a, o + 2 + i);
-                FloatVector u = scaled(low(q), d, m);
-                FloatVector v = scaled(high(q), d, m);
-                int k = b + i;
+                IntVector q = (IntVector) ByteVector.fromArray(B, a, o + 2 + i).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector u = ((FloatVector) q.and(15).convert(VectorOperators.I2F, 0)).fma(d, m);
+                FloatVector v = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).fma(d, m);
+                int k = 32 * blk + i;
                 a0 = u.fma(FloatVector.fromArray(F, x, x0 + k), a0);
                 a1 = v.fma(FloatVector.fromArray(F, x, x0 + k + 16), a1);
                 b0 = u.fma(FloatVector.fromArray(F, x, x1 + k), b0);
@@ -167,39 +183,51 @@ public final class BlockDot {
                 d1 = v.fma(FloatVector.fromArray(F, x, x3 + k + 16), d1);
             }
         }
-        store4(a0, a1, b0, b1, c0, c1, d0, d1, out, o0, o1, o2, o3);
+        out[o0] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        out[o1] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        out[o2] = c0.add(c1).reduceLanes(VectorOperators.ADD);
+        out[o3] = d0.add(d1).reduceLanes(VectorOperators.ADD);
     }
 
     /*
-     * Q5_0: as Q4_0, each nibble or'ed with its 5th bit from qh, w = fma(q, d, −16d) = d·(q − 16).
+     * Q5_0: as Q4_0, each nibble or'ed with its 5th bit (bit j of qh for value j, moved to bit 4
+     * by a per-lane shift), w = fma(q, d, −16d) = d·(q − 16).
      */
-    static float q5_0(byte[] a, int o, float[] x, int xo, int n) {
+    static float q5_0(byte[] a, int row, float[] x, int xo, int n) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 22) {
-            float scale = BlockFormats.f16(a, o);
-            int qh = BlockFormats.int32(a, o + 2);
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 22 * blk, k = xo + 32 * blk;
+            float scale = BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff];
+            int qh = (int) BlockFormats.INT.get(a, o + 2);
             FloatVector d = FloatVector.broadcast(F, scale), m = FloatVector.broadcast(F, -16 * scale);
             for (int i = 0; i < 16; i += L) {
-                IntVector q = bytes(a, o + 6 + i);
-                acc0 = scaled(low(q).or(fifthBits(qh >>> i)), d, m).fma(FloatVector.fromArray(F, x, xo + b + i), acc0);
-                acc1 = scaled(high(q).or(fifthBits(qh >>> 16 + i)), d, m).fma(FloatVector.fromArray(F, x, xo + b + 16 + i), acc1);
+                IntVector q = (IntVector) ByteVector.fromArray(B, a, o + 6 + i).convertShape(VectorOperators.B2I, I, 0);
+                IntVector hu = IntVector.broadcast(I, (qh >>> i & 0xffff) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                IntVector hv = IntVector.broadcast(I, (qh >>> 16 + i & 0xffff) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                FloatVector u = ((FloatVector) q.and(15).or(hu).convert(VectorOperators.I2F, 0)).fma(d, m);
+                FloatVector v = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(15).or(hv).convert(VectorOperators.I2F, 0)).fma(d, m);
+                acc0 = u.fma(FloatVector.fromArray(F, x, k + i), acc0);
+                acc1 = v.fma(FloatVector.fromArray(F, x, k + 16 + i), acc1);
             }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    static void q5_0x4(byte[] a, int o, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
+    static void q5_0x4(byte[] a, int row, float[] x, int x0, int x1, int x2, int x3, int n, float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), d0 = FloatVector.zero(F), d1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += 32, o += 22) {
-            float scale = BlockFormats.f16(a, o);
-            int qh = BlockFormats.int32(a, o + 2);
+        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
+            int o = row + 22 * blk;
+            float scale = BlockFormats.F16[(short) BlockFormats.SHORT.get(a, o) & 0xffff];
+            int qh = (int) BlockFormats.INT.get(a, o + 2);
             FloatVector d = FloatVector.broadcast(F, scale), m = FloatVector.broadcast(F, -16 * scale);
             for (int i = 0; i < 16; i += L) {
-                IntVector q = bytes(a, o + 6 + i);
-                FloatVector u = scaled(low(q).or(fifthBits(qh >>> i)), d, m);
-                FloatVector v = scaled(high(q).or(fifthBits(qh >>> 16 + i)), d, m);
-                int k = b + i;
+                IntVector q = (IntVector) ByteVector.fromArray(B, a, o + 6 + i).convertShape(VectorOperators.B2I, I, 0);
+                IntVector hu = IntVector.broadcast(I, (qh >>> i & 0xffff) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                IntVector hv = IntVector.broadcast(I, (qh >>> 16 + i & 0xffff) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                FloatVector u = ((FloatVector) q.and(15).or(hu).convert(VectorOperators.I2F, 0)).fma(d, m);
+                FloatVector v = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(15).or(hv).convert(VectorOperators.I2F, 0)).fma(d, m);
+                int k = 32 * blk + i;
                 a0 = u.fma(FloatVector.fromArray(F, x, x0 + k), a0);
                 a1 = v.fma(FloatVector.fromArray(F, x, x0 + k + 16), a1);
                 b0 = u.fma(FloatVector.fromArray(F, x, x1 + k), b0);
@@ -210,44 +238,6 @@ public final class BlockDot {
                 d1 = v.fma(FloatVector.fromArray(F, x, x3 + k + 16), d1);
             }
         }
-        store4(a0, a1, b0, b1, c0, c1, d0, d1, out, o0, o1, o2, o3);
-    }
-
-    // ---- shared pieces (small static methods: C2 inlines them, the vectors stay in registers) ----
-
-    /** {@code L} bytes at {@code a[o]} as int lanes, sign-extended. */
-    static IntVector bytes(byte[] a, int o) {
-        return (IntVector) ByteVector.fromArray(B, a, o).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Low nibbles of sign-extended bytes. */
-    static IntVector low(IntVector q) {
-        return q.and(15);
-    }
-
-    /** High nibbles of sign-extended bytes. */
-    static IntVector high(IntVector q) {
-        return q.lanewise(VectorOperators.LSHR, 4).and(15);
-    }
-
-    /** {@code q·d + m} in one rounding: the dequantized weights. */
-    static FloatVector scaled(IntVector q, FloatVector d, FloatVector m) {
-        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(d, m);
-    }
-
-    /** {@code L} int8 quants at {@code a[o]} times d. */
-    private static FloatVector q8(byte[] a, int o, FloatVector d) {
-        return ((FloatVector) ByteVector.fromArray(B, a, o).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-    }
-
-    /** Lane j: bit j of {@code bits} moved to bit 4 (j < 16), a Q5_0 value's 5th bit. */
-    private static IntVector fifthBits(int bits) {
-        return IntVector.broadcast(I, (bits & 0xffff) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
-    }
-
-    /** Reduces each token's two accumulators, in the one order every kernel uses. */
-    static void store4(FloatVector a0, FloatVector a1, FloatVector b0, FloatVector b1, FloatVector c0, FloatVector c1,
-                       FloatVector d0, FloatVector d1, float[] out, int o0, int o1, int o2, int o3) {
         out[o0] = a0.add(a1).reduceLanes(VectorOperators.ADD);
         out[o1] = b0.add(b1).reduceLanes(VectorOperators.ADD);
         out[o2] = c0.add(c1).reduceLanes(VectorOperators.ADD);
