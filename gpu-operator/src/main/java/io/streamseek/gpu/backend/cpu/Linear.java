@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 /**
  * A linear layer's weight {@code [rows = out_features, cols = in_features]} in its storage format,
  * held in a Java array ({@code float[]} for F32, {@code short[]} bit patterns for BF16/F16,
- * {@code byte[]} codes for E4M3) and widened to f32 inside the dot product. Arrays rather than the
+ * {@code byte[]} codes for E4M3, {@code byte[]} ggml blocks for the GGUF quantized formats, kept
+ * quantized: see {@link BlockFormats}) and widened or dequantized to f32 inside the dot product. Arrays rather than the
  * memory-mapped file: see {@link VectorDot} for why. bf16 weights of up to {@value #PACKED_MAX_COLS}
  * columns are stored in column-major tiles instead of rows (see {@link #PACKED_MAX_COLS}).
  *
@@ -30,14 +31,49 @@ public final class Linear {
         }
     }
 
-    /** Storage formats a weight can be read from. */
+    /**
+     * Storage formats a weight can be read from. Element formats are blocks of one value; the GGUF
+     * formats (Q8_0 … Q6_K, ggml's layouts, see {@link BlockFormats}) store each row as
+     * {@code cols / blockSize} blocks of {@code bytesPerBlock} bytes.
+     */
     public enum Format {
-        F32(4), BF16(2), F16(2), E4M3(1);
+        F32(1, 4), BF16(1, 2), F16(1, 2), E4M3(1, 1),
+        Q8_0(32, 34), Q4_0(32, 18), Q5_0(32, 22), Q4_K(256, 144), Q5_K(256, 176), Q6_K(256, 210);
 
-        final int bytes;
+        private final int blockSize;
+        private final int bytesPerBlock;
 
-        Format(int bytes) {
-            this.bytes = bytes;
+        Format(int blockSize, int bytesPerBlock) {
+            this.blockSize = blockSize;
+            this.bytesPerBlock = bytesPerBlock;
+        }
+
+        /** Values per block: 1 for the element formats. */
+        public int blockSize() {
+            return blockSize;
+        }
+
+        public int bytesPerBlock() {
+            return bytesPerBlock;
+        }
+
+        /** Whether values are stored in multi-value quantized blocks (the GGUF formats). */
+        public boolean isBlockQuantized() {
+            return blockSize > 1;
+        }
+
+        /**
+         * Bytes of one row of {@code cols} values: how a loader slices a stacked tensor (e.g. one
+         * expert's {@code rows × rowBytes(cols)} bytes out of {@code ffn_gate_exps}).
+         *
+         * @throws IllegalArgumentException if {@code cols} is not a multiple of the block size
+         */
+        public long rowBytes(int cols) {
+            if (cols % blockSize != 0) {
+                throw new IllegalArgumentException("a " + this + " row of " + cols + " columns is not a whole number of "
+                        + this + " blocks of " + blockSize + " values");
+            }
+            return (long) cols / blockSize * bytesPerBlock;
         }
     }
 
@@ -48,7 +84,7 @@ public final class Linear {
      * group of four tokens pulls the block from memory; the next groups find it in L2, while each
      * group's activations (16 KiB at 1024 columns) stay in L1.
      */
-    private static final int BLOCK_BYTES = 256 * 1024;
+    static final int BLOCK_BYTES = 256 * 1024;
     /**
      * bf16 weights with rows this short or shorter are packed column-major in tiles (see
      * {@link TileDot#PACKED_TILE}) and multiplied column-wise: no horizontal reduction (a row-dot
@@ -67,8 +103,9 @@ public final class Linear {
     private final int cols;
     private final float[] floats;  // F32
     private final short[] halves;  // BF16, F16
-    private final byte[] codes;    // E4M3
-    private final int base;        // index of element [0, 0] in its array: row views share the array
+    private final byte[] codes;    // E4M3 codes, or the blocks of a block format
+    private final int base;        // index of element [0, 0] in its array (byte offset for block formats): row views share the array
+    private final int stride;      // array entries per row: cols, or bytes per row for block formats
     private final boolean packed;  // BF16 in column-major tiles (short rows)
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
     private final int scaleCols;
@@ -87,6 +124,7 @@ public final class Linear {
         this.halves = halves;
         this.codes = codes;
         this.base = base;
+        this.stride = format.isBlockQuantized() ? (int) format.rowBytes(cols) : cols;
         this.scales = scales;
         this.scaleCols = (cols + SCALE_BLOCK - 1) / SCALE_BLOCK;
         if (format == Format.E4M3) {
@@ -98,10 +136,22 @@ public final class Linear {
         }
     }
 
-    /** Copies a little-endian weight (a tensor of a memory-mapped checkpoint) into a Java array. */
+    /**
+     * Copies a little-endian weight (a tensor of a memory-mapped checkpoint) into a Java array. For
+     * a block format, {@code data} is {@code rows × cols / blockSize} ggml blocks, row-major, kept
+     * quantized. A stacked tensor larger than a Java array (DeepSeek-V3's Q4_K experts are 2.1 GB)
+     * is loaded one slice at a time: {@code of(format, rows, cols, data.slice(e * bytes, bytes))}
+     * with {@code bytes = rows * format.rowBytes(cols)}; a smaller one may be loaded whole and split
+     * with {@link #rows}.
+     */
     public static Linear of(Format format, int rows, int cols, ByteBuffer data) {
         if (format == Format.E4M3) {
             throw new IllegalArgumentException("an E4M3 weight needs its block scales; use e4m3(...)");
+        }
+        if (format.isBlockQuantized()) {
+            byte[] blocks = new byte[checkedBlockBytes(format, rows, cols, data)];
+            data.duplicate().position(0).get(blocks);
+            return new Linear(format, rows, cols, null, null, blocks, 0, null);
         }
         int elements = checkedSize(format, rows, cols, data);
         ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
@@ -149,11 +199,29 @@ public final class Linear {
         return new Linear(Format.E4M3, rows, cols, null, null, values, 0, scaleInv);
     }
 
+    private static int checkedBlockBytes(Format format, int rows, int cols, ByteBuffer data) {
+        if (cols % format.blockSize() != 0) {
+            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] must have a multiple of "
+                    + format.blockSize() + " columns (the " + format + " block size); " + cols + " is not");
+        }
+        long bytes = rows * format.rowBytes(cols);
+        if (data.capacity() != bytes) {
+            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] needs " + bytes + " bytes ("
+                    + rows + " rows of " + cols / format.blockSize() + " blocks of " + format.bytesPerBlock() + " bytes), got "
+                    + data.capacity());
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] has " + bytes
+                    + " bytes, more than a Java array holds (" + (Integer.MAX_VALUE - 8) + "); load it in slices of rows");
+        }
+        return (int) bytes;
+    }
+
     private static int checkedSize(Format format, int rows, int cols, ByteBuffer data) {
         long elements = (long) rows * cols;
-        if (data.capacity() != elements * format.bytes) {
-            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] needs " + elements * format.bytes
-                    + " bytes, got " + data.capacity());
+        if (data.capacity() != elements * format.bytesPerBlock()) {
+            throw new IllegalArgumentException("a " + format + " weight of [" + rows + ", " + cols + "] needs "
+                    + elements * format.bytesPerBlock() + " bytes, got " + data.capacity());
         }
         if (elements > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a weight of [" + rows + ", " + cols + "] has more elements than a Java array holds ("
@@ -168,7 +236,7 @@ public final class Linear {
             throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
                     + " weight of " + rows + " rows");
         }
-        return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
+        return new Linear(format, count, cols, floats, halves, codes, base + first * stride, null);
     }
 
     /** A weight held as f32 values in memory (tests, small derived matrices); the array is used, not copied. */
@@ -194,7 +262,7 @@ public final class Linear {
 
     /** Bytes read by one full matrix-vector product: what decode speed is bound by. */
     public long bytes() {
-        return (long) rows * cols * format.bytes + (scales == null ? 0 : 4L * scales.length);
+        return rows * format.rowBytes(cols) + (scales == null ? 0 : 4L * scales.length);
     }
 
     /** {@code out[outOffset + r] = W[r, :] · x[xOffset ..]} for rows {@code [rowStart, rowEnd)}. */
@@ -219,6 +287,12 @@ public final class Linear {
             matmulPacked(x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
             return;
         }
+        if (format.isBlockQuantized()) {
+            int rowBlock = Math.max(1, BLOCK_BYTES / stride);
+            BlockDot.matmul(format, codes, base, stride, cols, rowBlock, x, xOffset, xStride, out, outOffset, outStride, tokens,
+                    rowStart, rowEnd);
+            return;
+        }
         if (tokens < 2 || (format != Format.F32 && format != Format.BF16)) {
             for (int r = rowStart; r < rowEnd; r++) {
                 for (int t = 0; t < tokens; t++) {
@@ -227,7 +301,7 @@ public final class Linear {
             }
             return;
         }
-        int rowBlock = Math.max(2, BLOCK_BYTES / (format.bytes * cols));
+        int rowBlock = Math.max(2, BLOCK_BYTES / (format.bytesPerBlock() * cols));
         for (int r0 = rowStart; r0 < rowEnd; r0 += rowBlock) {
             int r1 = Math.min(rowEnd, r0 + rowBlock);
             for (int t = 0; t < tokens; t += 4) {
@@ -349,12 +423,13 @@ public final class Linear {
             }
             return acc;
         }
-        int rowOffset = base + row * cols;
+        int rowOffset = base + row * stride;
         return switch (format) {
             case F32 -> VectorDot.f32(floats, rowOffset, x, xOffset, cols);
             case BF16 -> VectorDot.bf16(halves, rowOffset, x, xOffset, cols);
-            case F16 -> ScalarDot.f16(halves, rowOffset, x, xOffset, cols);
+            case F16 -> VectorDot.f16(halves, rowOffset, x, xOffset, cols);
             case E4M3 -> e4m3Dot(row, rowOffset, x, xOffset);
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K -> BlockDot.dot(format, codes, rowOffset, x, xOffset, cols);
         };
     }
 
@@ -420,19 +495,31 @@ public final class Linear {
 
     /** Copies row {@code row} as f32 into {@code out[outOffset ..]}: an embedding lookup. */
     public void copyRow(int row, float[] out, int outOffset) {
+        if (format.isBlockQuantized()) {
+            int size = format.blockSize();
+            for (int c = 0, block = base + row * stride; c < cols; c += size, block += format.bytesPerBlock()) {
+                BlockFormats.dequantizeBlock(format, codes, block, out, outOffset + c);
+            }
+            return;
+        }
         for (int c = 0; c < cols; c++) {
             out[outOffset + c] = get(row, c);
         }
     }
 
-    /** The reference value of one weight in f32, dequantised as the official code does. */
+    /** The reference value of one weight in f32, dequantised as the official code (or ggml) does. */
     public float get(int row, int col) {
+        if (format.isBlockQuantized()) {
+            int size = format.blockSize();
+            return BlockFormats.dequantize(format, codes, base + row * stride + col / size * format.bytesPerBlock(), col % size);
+        }
         int index = packed ? packedIndex(row, col, cols) : base + row * cols + col;
         return switch (format) {
             case F32 -> floats[index];
             case BF16 -> ScalarDot.bf16ToFloat(halves[index]);
             case F16 -> ScalarDot.f16ToFloat(halves[index]);
             case E4M3 -> ScalarDot.dequantE4m3(codes[index], scales[row / SCALE_BLOCK * scaleCols + col / SCALE_BLOCK]);
+            default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         };
     }
 }

@@ -50,6 +50,41 @@ public final class VectorDot {
         return sum;
     }
 
+    /**
+     * IEEE f16 weights times x, with the lanes, accumulators and reduction of {@link #bf16}. Java 17
+     * has no f16 conversion, so {@link #widenF16} widens with integer operations.
+     */
+    public static float f16(short[] w, int offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
+            acc0 = widenF16(w, offset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = widenF16(w, offset + i + L).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += ScalarDot.f16ToFloat(w[offset + i]) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    /**
+     * f16 to f32 exactly, as {@link ScalarDot#f16ToFloat}: normal halves move their 15 magnitude bits
+     * up 13 and rebias the exponent with an integer add (15 → 127; inf/NaN get a second add to reach
+     * 255), subnormal halves are their mantissa times 2^-24 (an exact conversion and multiply, never
+     * an f32 subnormal: those are slow on many cores). The sign is bit 31 of the sign-extended lane.
+     */
+    static FloatVector widenF16(short[] w, int offset) {
+        IntVector h = (IntVector) ShortVector.fromArray(S, w, offset).convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7fff);
+        IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+        normal = normal.add(112 << 23, magnitude.compare(VectorOperators.GE, 0x7c00));
+        FloatVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+        FloatVector value = normal.reinterpretAsFloats().blend(subnormal, magnitude.compare(VectorOperators.LT, 0x400).cast(F));
+        return value.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+    }
+
     /** FP8 E4M3 codes of one block times x, dequantised as {@link ScalarDot#e4m3} does: {@code bf16(code × scale)}. */
     public static float e4m3(byte[] w, int offset, float[] x, int xOffset, int n, float scale) {
         FloatVector acc0 = FloatVector.zero(F);

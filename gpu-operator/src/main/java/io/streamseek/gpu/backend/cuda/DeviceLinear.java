@@ -26,6 +26,7 @@ final class DeviceLinear implements AutoCloseable {
 
     /** Copies {@code w} to the device; {@code name} (the checkpoint's tensor name) labels an allocation that fails. */
     static DeviceLinear upload(DeviceMemory memory, Linear w, String name) {
+        requireDeviceFormat(w, name);
         return switch (w.format()) {
             case F32, F16 -> {
                 float[] values = w.f32RowMajor();
@@ -48,7 +49,19 @@ final class DeviceLinear implements AutoCloseable {
                 scaleBuffer.upload(blockScales);
                 yield new DeviceLinear(Linear.Format.E4M3, w.rows(), w.cols(), buffer, scaleBuffer);
             }
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalStateException("unreachable: refused above");
         };
+    }
+
+    /**
+     * Refuses a weight no device kernel reads: the GGUF block formats run on the CPU backend only
+     * (dequantizing them on upload would silently multiply their memory by 4 to 7).
+     */
+    static void requireDeviceFormat(Linear w, String name) {
+        if (w.format().isBlockQuantized()) {
+            throw new IllegalArgumentException("the CUDA backend runs F32/BF16/FP8 weights; tensor " + name + " is " + w.format()
+                    + ": use the CPU backend or a bf16 checkpoint");
+        }
     }
 
     /** The scales' device address, or null for a format without them: what the grouped expert kernels read. */

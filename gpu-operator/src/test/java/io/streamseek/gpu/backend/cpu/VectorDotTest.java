@@ -39,6 +39,36 @@ class VectorDotTest {
     }
 
     @Test
+    void f16MatchesScalar() {
+        SplittableRandom random = new SplittableRandom(4);
+        for (int n : LENGTHS) {
+            short[] w = new short[n + 3];
+            for (int i = 0; i < n; i++) {
+                w[3 + i] = io.streamseek.gpu.quantize.BlockQuantizer.toF16((float) (random.nextGaussian() * 0.02));
+            }
+            float[] x = activations(random, n);
+            assertClose(VectorDot.f16(w, 3, x, 0, n), ScalarDot.f16(w, 3, x, 0, n), n);
+        }
+    }
+
+    @Test
+    void f16WideningIsExactForEveryBitPattern() {
+        int l = VectorDot.F.length();
+        short[] all = new short[1 << 16];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (short) i;
+        }
+        float[] lanes = new float[l];
+        for (int i = 0; i < all.length; i += l) {
+            VectorDot.widenF16(all, i).intoArray(lanes, 0);
+            for (int j = 0; j < l; j++) {
+                assertThat(Float.floatToRawIntBits(lanes[j])).as("f16 0x%04x", i + j)
+                        .isEqualTo(Float.floatToRawIntBits(ScalarDot.f16ToFloat(all[i + j])));
+            }
+        }
+    }
+
+    @Test
     void e4m3MatchesScalarOverEveryFiniteCode() {
         SplittableRandom random = new SplittableRandom(3);
         for (int n : LENGTHS) {

@@ -99,6 +99,9 @@ public final class MoeKernels {
             case E4M3 -> FORMAT_E4M3;
             case F16 -> throw new IllegalArgumentException("expert weights in F16 are not supported by the CUDA expert kernels;"
                     + " use F32, BF16 or E4M3");
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K -> throw new IllegalArgumentException("expert weights in " + format
+                    + " are not supported by the CUDA expert kernels; the CUDA backend runs F32/BF16/FP8 weights: use the CPU"
+                    + " backend or a bf16 checkpoint");
         };
     }
 
