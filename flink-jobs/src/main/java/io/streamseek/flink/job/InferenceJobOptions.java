@@ -50,7 +50,8 @@ public final class InferenceJobOptions {
 
     public static final ConfigOption<String> MODEL_PATH = ConfigOptions.key("streamseek.model.path")
             .stringType().noDefaultValue()
-            .withDescription("Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json), present on every TaskManager.");
+            .withDescription("The model, present on every TaskManager: a Hugging Face checkpoint directory (config.json, safetensors, "
+                    + "tokenizer.json) or a deepseek2 GGUF file (its tokenizer from its metadata unless a tokenizer.json stands beside it).");
 
     public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("streamseek.model.name")
             .stringType().noDefaultValue()

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -57,10 +56,11 @@ final class InferCommand {
         }
         Path dir = Path.of(a.required("--model"));
         Tokenizer tokenizer = null;
-        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        if (Tokenizer.isAvailable(dir)) {
             tokenizer = Tokenizer.load(dir);
         } else if (a.has("--prompt")) {
-            throw new Args.UsageException("infer: " + dir + " has no tokenizer.json; pass token ids with --prompt-ids");
+            throw new Args.UsageException("infer: " + dir + " has no tokenizer (no tokenizer.json, and no tokenizer in its GGUF metadata); "
+                    + "pass token ids with --prompt-ids");
         }
         try (Tokenizer closing = tokenizer) {
             int[] prompt = a.has("--prompt") ? tokenizer.encode(a.required("--prompt"), true) : parseIds(a.required("--prompt-ids"));

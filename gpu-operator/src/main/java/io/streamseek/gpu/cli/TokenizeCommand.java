@@ -19,8 +19,9 @@ import java.util.Set;
 final class TokenizeCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek tokenize --model DIR --in STRINGS.json --out IDS.json [--add-special-tokens]",
+            "usage: ./streamseek tokenize --model DIR|FILE.gguf --in STRINGS.json --out IDS.json [--add-special-tokens]",
             "  Tokenizes a JSON array of strings with DIR's tokenizer.json and tokenizer_config.json (no weights needed),",
+            "  or with a GGUF file's own tokenizer (tokenizer.ggml.*) when no tokenizer.json stands beside it,",
             "  exactly as Hugging Face does: no truncation, no padding; --add-special-tokens adds BOS/EOS as",
             "  tokenizer_config.json's add_bos_token/add_eos_token say.");
 

@@ -3,6 +3,7 @@ package io.streamseek.gpu.loader;
 import io.streamseek.gpu.config.DeepSeekConfig;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,6 +12,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes a randomly initialised checkpoint of a DeepSeek configuration in Hugging Face's format:
@@ -28,7 +35,16 @@ public final class RandomCheckpoint {
     private final long seed;
     private final DType dtype;
     private final boolean fp8;
-    private final SafetensorsWriter writer = new SafetensorsWriter();
+    /**
+     * Tensor bytes held before they are written out as one shard: a checkpoint larger than this
+     * (v2-lite: 31 GB in bf16) is written as {@code model-0000i-of-0000n.safetensors} shards with a
+     * {@code model.safetensors.index.json}, as Hugging Face does, in bounded memory.
+     */
+    static final long SHARD_BYTES = 2L << 30;
+    private SafetensorsWriter writer = new SafetensorsWriter();
+    private final List<Path> shards = new ArrayList<>();
+    private final Map<String, Integer> shardOf = new LinkedHashMap<>();
+    private long writtenBytes;
 
     private RandomCheckpoint(DeepSeekConfig config, long seed, DType dtype, boolean fp8) {
         if (dtype != DType.F32 && dtype != DType.BF16) {
@@ -38,6 +54,17 @@ public final class RandomCheckpoint {
         this.seed = seed;
         this.dtype = dtype;
         this.fp8 = fp8;
+    }
+
+    private void flushShard(Path dir) throws IOException {
+        Path shard = dir.resolve("shard-" + shards.size() + ".partial");
+        writer.write(shard);
+        for (String name : writer.names()) {
+            shardOf.put(name, shards.size());
+        }
+        shards.add(shard);
+        writtenBytes += writer.dataBytes();
+        writer = new SafetensorsWriter();
     }
 
     /** Writes the checkpoint into {@code dir} (created if missing); progress lines go to {@code progress}. */
@@ -84,7 +111,10 @@ public final class RandomCheckpoint {
                 addMlp(m, c.intermediateSize());
             }
             if (progress != null && c.numHiddenLayers() > 4) {
-                progress.printf("  layer %d/%d generated (%d MB)%n", i + 1, c.numHiddenLayers(), writer.dataBytes() >> 20);
+                progress.printf("  layer %d/%d generated (%d MB)%n", i + 1, c.numHiddenLayers(), (writtenBytes + writer.dataBytes()) >> 20);
+            }
+            if (writer.dataBytes() >= SHARD_BYTES) {
+                flushShard(dir);
             }
         }
         addNorm("model.norm.weight", hidden);
@@ -94,9 +124,28 @@ public final class RandomCheckpoint {
         Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
                 c.toJson().put("torch_dtype", dtype == DType.BF16 ? "bfloat16" : "float32")) + "\n",
                 StandardCharsets.UTF_8);
-        writer.write(dir.resolve("model.safetensors"));
+        if (shards.isEmpty()) {
+            writer.write(dir.resolve("model.safetensors"));
+            if (progress != null) {
+                progress.printf("  wrote %s (%d MB)%n", dir.resolve("model.safetensors"), writer.dataBytes() >> 20);
+            }
+            return;
+        }
+        flushShard(dir);
+        ObjectNode index = JSON.createObjectNode();
+        index.putObject("metadata").put("total_size", writtenBytes);
+        ObjectNode weightMap = index.putObject("weight_map");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            Files.move(shards.get(i), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            names.add(name);
+        }
+        shardOf.forEach((tensor, shard) -> weightMap.put(tensor, names.get(shard)));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index) + "\n",
+                StandardCharsets.UTF_8);
         if (progress != null) {
-            progress.printf("  wrote %s (%d MB)%n", dir.resolve("model.safetensors"), writer.dataBytes() >> 20);
+            progress.printf("  wrote %d shards and model.safetensors.index.json (%d MB)%n", shards.size(), writtenBytes >> 20);
         }
     }
 

@@ -36,6 +36,11 @@ public final class SafetensorsWriter {
         return this;
     }
 
+    /** Names of the tensors added, in order. */
+    public List<String> names() {
+        return entries.stream().map(Entry::name).toList();
+    }
+
     /** Total bytes of tensor data added so far. */
     public long dataBytes() {
         return entries.stream().mapToLong(e -> e.data().remaining()).sum();

@@ -31,6 +31,11 @@ public final class BlockQuantizer {
         }
         ByteBuffer out = dst.order() == ByteOrder.LITTLE_ENDIAN ? dst : dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (format) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(src[srcOffset + i]);
+                }
+            }
             case Q8_0 -> {
                 for (int b = 0; b < n; b += 32) {
                     q8_0(src, srcOffset + b, out);
@@ -51,7 +56,7 @@ public final class BlockQuantizer {
                     out.putShort(toBf16(src[srcOffset + i]));
                 }
             }
-            default -> throw new IllegalArgumentException("no quantizer for " + format + "; this class writes Q8_0, Q4_0, F16 and BF16");
+            default -> throw new IllegalArgumentException("no quantizer for " + format + "; this class writes F32, Q8_0, Q4_0, F16 and BF16");
         }
         if (out != dst) {
             dst.position(out.position());

@@ -4,6 +4,7 @@ import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.config.DeepSeekConfig;
 import io.streamseek.gpu.loader.SafetensorsCheckpoint;
 import io.streamseek.gpu.loader.gguf.Deepseek2Metadata;
+import io.streamseek.gpu.loader.gguf.GgufCheckpoint;
 import io.streamseek.gpu.loader.gguf.GgmlType;
 import io.streamseek.gpu.tokenizer.GgufTokenizerMetadata;
 import io.streamseek.gpu.loader.gguf.GgufWriter;
@@ -131,7 +132,7 @@ public final class GgufConverter {
         float[] row = new float[rows.cols()];
         for (int r = 0; r < rows.rows(); r++) {
             rows.row(r, row);
-            BlockQuantizer.quantizeRow(p.type(), row, 0, row.length, out);
+            BlockQuantizer.quantizeRow(GgufCheckpoint.format(p.type()), row, 0, row.length, out);
         }
         return out.flip();
     }

@@ -72,6 +72,20 @@ public final class Tokenizer implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #load} finds a tokenizer for {@code model} (a GGUF file may carry weights only). */
+    public static boolean isAvailable(Path model) {
+        Path gguf = ModelPaths.ggufFile(model);
+        if (gguf == null) {
+            return Files.isRegularFile(model.resolve("tokenizer.json"));
+        }
+        if (Files.isRegularFile(gguf.toAbsolutePath().getParent().resolve("tokenizer.json"))) {
+            return true;
+        }
+        try (GgufFile file = GgufFile.open(gguf)) {
+            return GgufTokenizerMetadata.has(file.metadata());
+        }
+    }
+
     /** Loads {@code dir/tokenizer.json} and {@code dir/tokenizer_config.json}; needs no weights. */
     public static Tokenizer loadDirectory(Path dir) throws IOException {
         Path json = dir.resolve("tokenizer.json");

@@ -96,7 +96,10 @@ class TokenizerTest {
     void writingIsDeterministicAndMissingFilesAreNamed(@TempDir Path other) throws IOException {
         TokenizerFiles.write(other, 512, 512);
         assertThat(Files.readString(other.resolve("tokenizer.json"))).isEqualTo(Files.readString(dir.resolve("tokenizer.json")));
-        assertThatThrownBy(() -> Tokenizer.load(other.resolve("nowhere"))).hasMessage(other.resolve("nowhere") + " has no tokenizer.json");
+        assertThatThrownBy(() -> Tokenizer.load(other.resolve("nowhere")))
+                .hasMessage(other.resolve("nowhere") + " does not exist; --model takes a .gguf file or a Hugging Face checkpoint directory");
+        Path empty = Files.createDirectories(other.resolve("empty"));
+        assertThatThrownBy(() -> Tokenizer.load(empty)).hasMessage(empty + " has no tokenizer.json");
     }
 
     private static int[] ints(JsonNode array) {

@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 final class UpCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek up [--model DIR] [--data DIR] [--kafka-port 9092] [--registry-port 8081] [--web-port 8082] [--metrics-port 9249]",
+            "usage: ./streamseek up [--model DIR|FILE.gguf] [--data DIR] [--kafka-port 9092] [--registry-port 8081] [--web-port 8082] [--metrics-port 9249]",
             "  Runs Kafka, the schema registry and the inference job until Ctrl-C; produce and consume with",
             "  ./streamseek produce / consume, or any Confluent-compatible client.");
 

@@ -19,13 +19,13 @@ record DemoOptions(int prompts, Path model, Path data, boolean keepRunning, int 
                    int metricsPort) {
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek demo [--prompts N] [--model DIR] [--data DIR] [--keep-running]",
+            "usage: ./streamseek demo [--prompts N] [--model DIR|FILE.gguf] [--data DIR] [--keep-running]",
             "                         [--kafka-port 9092] [--registry-port 8081] [--web-port 8082] [--metrics-port 9249]",
             "  Starts Kafka (KRaft) and the schema registry on loopback, a Flink MiniCluster with its Web UI, submits the",
             "  inference job, produces sample prompts from several tenants (a few invalid, to show the dead-letter path),",
             "  shows completions as they arrive, prints a summary per tenant and the dead letters, and stops everything.",
             "  --prompts N      sample prompts (default 30; at least 5)",
-            "  --model DIR      a Hugging Face checkpoint (default: the small preset, generated once under --data)",
+            "  --model PATH     a Hugging Face checkpoint directory or a deepseek2 GGUF file (default: the small preset, generated once under --data)",
             "  --data DIR       state folder (default ./streamseek-data)",
             "  --keep-running   leave the stack and the job running until Ctrl-C");
 

@@ -7,12 +7,10 @@ import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.loader.CheckpointException;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * A {@code deepseek2} GGUF file (llama.cpp's and Ollama's format) as a {@link Checkpoint}: the
@@ -63,7 +61,7 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     static String supportedNames() {
-        return SUPPORTED.stream().map(GgmlType::ggmlName).collect(Collectors.joining(", "));
+        return GgmlType.names(SUPPORTED);
     }
 
     public GgufFile file() {
@@ -110,11 +108,9 @@ public final class GgufCheckpoint implements Checkpoint {
         }
         int experts = config.nRoutedExperts();
         GgufTensor t = tensor(name, mapped.ggufName(), why + ", n_routed_experts", cols, rows, experts);
+        // One expert at a time: a stacked tensor of a large model (DeepSeek-V3: 2.1 GB in Q4_K) exceeds one buffer.
         long bytes = t.byteLength() / experts;
-        ByteBuffer all = file.data(t);
-        ByteBuffer one = all.duplicate().position(Math.toIntExact(mapped.expert() * bytes)).limit(Math.toIntExact((mapped.expert() + 1) * bytes))
-                .slice().order(ByteOrder.LITTLE_ENDIAN);
-        return Linear.of(format(t), rows, cols, one);
+        return Linear.of(format(t), rows, cols, file.data(t, mapped.expert() * bytes, Math.toIntExact(bytes)));
     }
 
     /** {@code kv_b_proj} {@code [heads × (nope + v), kv_lora_rank]} from {@code attn_k_b} and {@code attn_v_b}. */
@@ -188,7 +184,17 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     private Linear.Format format(GgufTensor t) {
-        return switch (t.type()) {
+        Linear.Format format = format(t.type());
+        if (format == null) {
+            throw new CheckpointException(name() + ": tensor " + t.name() + " has type " + t.type().ggmlName()
+                    + ", which this engine does not run; supported: " + supportedNames());
+        }
+        return format;
+    }
+
+    /** The CPU storage format of a GGUF tensor type; null for the types the kernels do not run. */
+    public static Linear.Format format(GgmlType type) {
+        return switch (type) {
             case F32 -> Linear.Format.F32;
             case F16 -> Linear.Format.F16;
             case BF16 -> Linear.Format.BF16;
@@ -198,8 +204,7 @@ public final class GgufCheckpoint implements Checkpoint {
             case Q4_K -> Linear.Format.Q4_K;
             case Q5_K -> Linear.Format.Q5_K;
             case Q6_K -> Linear.Format.Q6_K;
-            default -> throw new CheckpointException(name() + ": tensor " + t.name() + " has type " + t.type().ggmlName()
-                    + ", which this engine does not run; supported: " + supportedNames());
+            default -> null;
         };
     }
 
