@@ -32,7 +32,7 @@ public final class MlaAttention {
     private final int layer;
     private final Linear kvBLinear;  // kv_b_proj in f32 [heads × (nope + v), kv_lora_rank]: the naive path's expansion
     private final Linear[] absorbK;  // [head]: W_k[h]ᵀ [kv_lora_rank, nope], moves a query into latent space
-    private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank], a view of kvBLinear's rows
+    private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank]
 
     public MlaAttention(MlaSpec spec, MlaWeights weights, RotaryEmbedding rope, int layer) {
         this.spec = spec;
@@ -52,16 +52,41 @@ public final class MlaAttention {
         this.kvBLinear = Linear.ofFloats(b.rows(), b.cols(), kvB);
         this.absorbK = new Linear[spec.numHeads()];
         this.absorbV = new Linear[spec.numHeads()];
+        int v = spec.vHeadDim();
+        // The decode path reads these for every token: kept in the checkpoint's own precision where
+        // that loses nothing (bf16 kv_b transposes exactly; a split GGUF stores them ready), else f32.
+        Linear[][] stored = weights.kvBHeads();
+        boolean bf16 = b.format() == Linear.Format.BF16;
         for (int h = 0; h < spec.numHeads(); h++) {
+            if (stored != null) {
+                absorbK[h] = stored[0][h];
+                absorbV[h] = stored[1][h];
+                continue;
+            }
             float[] kT = new float[lora * nope];
             for (int d = 0; d < nope; d++) {
                 for (int c = 0; c < lora; c++) {
                     kT[c * nope + d] = kvB[(h * kvRow + d) * lora + c];
                 }
             }
-            absorbK[h] = Linear.ofFloats(lora, nope, kT);
-            absorbV[h] = kvBLinear.rows(h * kvRow + nope, spec.vHeadDim());
+            if (bf16) {
+                absorbK[h] = Linear.bf16(lora, nope, bf16Bits(kT), Linear.Layout.forColumns(nope));
+                absorbV[h] = Linear.bf16(v, lora, bf16Bits(java.util.Arrays.copyOfRange(kvB, (h * kvRow + nope) * lora, (h * kvRow + nope + v) * lora)),
+                        Linear.Layout.forColumns(lora));
+            } else {
+                absorbK[h] = Linear.ofFloats(lora, nope, kT);
+                absorbV[h] = kvBLinear.rows(h * kvRow + nope, v);
+            }
         }
+    }
+
+    /** Bit patterns of values that are bf16 already (widened from it): exact. */
+    private static short[] bf16Bits(float[] values) {
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = (short) (Float.floatToRawIntBits(values[i]) >>> 16);
+        }
+        return bits;
     }
 
     /**
@@ -237,11 +262,14 @@ public final class MlaAttention {
     }
 
     /**
-     * Bytes of weights one decode step reads in this layer: the projections in their storage dtype
-     * and the f32 copies of {@code kv_b_proj} that the absorbed path reads.
+     * Bytes of weights one decode step reads in this layer: the projections and the absorbed
+     * halves of {@code kv_b_proj}, each in the format it is held in.
      */
     public long decodeWeightBytes() {
-        long bytes = weights.kvAProjWithMqa().bytes() + weights.oProj().bytes() + weights.qBProj().bytes() + kvBLinear.bytes();
+        long bytes = weights.kvAProjWithMqa().bytes() + weights.oProj().bytes() + weights.qBProj().bytes();
+        for (int h = 0; h < absorbK.length; h++) {
+            bytes += absorbK[h].bytes() + absorbV[h].bytes();
+        }
         return weights.qAProj() == null ? bytes : bytes + weights.qAProj().bytes();
     }
 

@@ -12,7 +12,15 @@ import io.streamseek.gpu.backend.cpu.Linear;
  * @param kvALayernorm {@code kv_a_layernorm} {@code [kv_lora_rank]}
  * @param kvBProj {@code kv_b_proj} {@code [heads × (qk_nope_head_dim + v_head_dim), kv_lora_rank]}
  * @param oProj {@code o_proj} {@code [hidden, heads × v_head_dim]}
+ * @param kvBHeads {@code kv_b_proj} per head as a split-layout GGUF stores it ({@code [0][h]}:
+ *     {@code W_k[h]ᵀ [kv_lora_rank, nope]}, {@code [1][h]}: {@code W_v[h] [v_head_dim, kv_lora_rank]}),
+ *     which the absorbed path then reads in their stored format; null otherwise
  */
 public record MlaWeights(Linear qAProj, float[] qALayernorm, Linear qBProj, Linear kvAProjWithMqa,
-                         float[] kvALayernorm, Linear kvBProj, Linear oProj) {
+                         float[] kvALayernorm, Linear kvBProj, Linear oProj, Linear[][] kvBHeads) {
+
+    public MlaWeights(Linear qAProj, float[] qALayernorm, Linear qBProj, Linear kvAProjWithMqa, float[] kvALayernorm, Linear kvBProj,
+                      Linear oProj) {
+        this(qAProj, qALayernorm, qBProj, kvAProjWithMqa, kvALayernorm, kvBProj, oProj, null);
+    }
 }

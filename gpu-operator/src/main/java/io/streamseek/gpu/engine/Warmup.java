@@ -29,7 +29,7 @@ final class Warmup {
 
     static void run(Engine engine, ModelSpec spec, EngineConfig config) {
         long started = System.nanoTime();
-        int requests = Math.min(MAX_REQUESTS, config.maxNumSeqs());
+        int requests = Math.min(MAX_REQUESTS, Math.min(config.maxNumSeqs(), config.maxWaiting()));
         int longPrompt = Math.max(1, Math.min(config.maxTokensPerStep() + config.maxTokensPerStep() / 4, spec.maxPositions() / 2));
         List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
         int promptTokens = 0;
@@ -48,8 +48,12 @@ final class Warmup {
         int generated = 0;
         for (CompletableFuture<GenerationResult> result : results) {
             GenerationResult r = result.join();
-            if (r.finishReason() == GenerationResult.FinishReason.REJECTED || r.finishReason() == GenerationResult.FinishReason.FAILED) {
+            if (r.finishReason() == GenerationResult.FinishReason.FAILED) {
                 throw new IllegalStateException("the engine's warm-up request " + r.requestId() + " failed: " + r.error());
+            }
+            if (r.finishReason() == GenerationResult.FinishReason.REJECTED) {
+                // Limits smaller than the warm-up's shapes (a tiny cache): those shapes are never run anyway.
+                LOG.info("Warm-up request {} left out: {}", r.requestId(), r.error());
             }
             generated += r.tokens().length;
         }

@@ -44,6 +44,16 @@ public interface Checkpoint extends AutoCloseable {
      */
     Linear linear(String name, int rows, int cols, String why);
 
+    /**
+     * Layer {@code layer}'s {@code kv_b_proj} per head, as the split MLA layout stores it:
+     * {@code [0][h]} the key half {@code W_k[h]ᵀ [kv_lora_rank, qk_nope_head_dim]}, {@code [1][h]}
+     * the value half {@code W_v[h] [v_head_dim, kv_lora_rank]}, in their stored format; null when
+     * the checkpoint stores {@code kv_b_proj} whole (the attention then derives the halves itself).
+     */
+    default Linear[][] kvBHeads(int layer) {
+        return null;
+    }
+
     /** A float tensor (norm weights, biases, scales) read into f32. */
     float[] vector(String name, int n, long... shape);
 

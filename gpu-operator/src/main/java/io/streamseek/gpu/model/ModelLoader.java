@@ -36,7 +36,7 @@ public final class ModelLoader {
         DecoderLayer[] layers = new DecoderLayer[c.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
-            MlaAttention attention = new MlaAttention(mla, attentionWeights(checkpoint, c, p + "self_attn."), rope, i);
+            MlaAttention attention = new MlaAttention(mla, attentionWeights(checkpoint, c, p + "self_attn.", i), rope, i);
             Mlp dense = null;
             MoeLayer moe = null;
             if (c.isMoeLayer(i)) {
@@ -86,7 +86,7 @@ public final class ModelLoader {
                 : RotaryEmbedding.yarn(c.qkRopeHeadDim(), c.ropeTheta(), c.maxPositionEmbeddings(), yarn);
     }
 
-    private static MlaWeights attentionWeights(Checkpoint checkpoint, DeepSeekConfig c, String p) {
+    private static MlaWeights attentionWeights(Checkpoint checkpoint, DeepSeekConfig c, String p, int layer) {
         int hidden = c.hiddenSize();
         int heads = c.numAttentionHeads();
         int qOut = heads * c.qkHeadDim();
@@ -107,7 +107,8 @@ public final class ModelLoader {
                 checkpoint.vector(p + "kv_a_layernorm.weight", c.kvLoraRank()),
                 checkpoint.linear(p + "kv_b_proj.weight", heads * (c.qkNopeHeadDim() + c.vHeadDim()), c.kvLoraRank(),
                         "num_attention_heads × (qk_nope_head_dim + v_head_dim), kv_lora_rank"),
-                checkpoint.linear(p + "o_proj.weight", hidden, heads * c.vHeadDim(), "hidden_size, num_attention_heads × v_head_dim"));
+                checkpoint.linear(p + "o_proj.weight", hidden, heads * c.vHeadDim(), "hidden_size, num_attention_heads × v_head_dim"),
+                checkpoint.kvBHeads(layer));
     }
 
     private static Mlp mlp(Checkpoint checkpoint, String p, int inter, int hidden, String interKey) {

@@ -144,6 +144,30 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     @Override
+    public Linear[][] kvBHeads(int layer) {
+        GgufTensor kT = file.tensor(TensorNames.kB(layer));
+        GgufTensor vT = file.tensor(TensorNames.vB(layer));
+        if (kT == null || vT == null) {
+            return null;
+        }
+        int heads = config.numAttentionHeads();
+        int nope = config.qkNopeHeadDim();
+        int v = config.vHeadDim();
+        int lora = config.kvLoraRank();
+        String name = "model.layers." + layer + ".self_attn.kv_b_proj.weight";
+        tensor(name, kT.name(), "qk_nope_head_dim, kv_lora_rank, num_attention_heads", nope, lora, heads);
+        tensor(name, vT.name(), "kv_lora_rank, v_head_dim, num_attention_heads", lora, v, heads);
+        Linear[][] halves = new Linear[2][heads];
+        long kBytes = kT.byteLength() / heads;
+        long vBytes = vT.byteLength() / heads;
+        for (int h = 0; h < heads; h++) {
+            halves[0][h] = Linear.of(format(kT), lora, nope, file.data(kT, h * kBytes, Math.toIntExact(kBytes)));
+            halves[1][h] = Linear.of(format(vT), v, lora, file.data(vT, h * vBytes, Math.toIntExact(vBytes)));
+        }
+        return halves;
+    }
+
+    @Override
     public float[] vector(String name, int n, long... shape) {
         TensorNames.Mapped mapped = mapped(name);
         long[] dims = shape.length == 0 ? new long[] {n} : reversed(shape);
