@@ -98,12 +98,12 @@ class GpuOperatorCliTest {
         Result typo = run("infer", "--model", dir.toString(), "--prompt-idz", "1");
         assertThat(typo.err).startsWith("infer: unknown option '--prompt-idz'");
         Result text = run("infer", "--model", dir.toString(), "--prompt", "hello");
-        assertThat(text.err).startsWith("infer: " + dir + " has no tokenizer.json; pass token ids with --prompt-ids");
+        assertThat(text.err).startsWith("infer: " + dir + " has no tokenizer (no tokenizer.json, and no tokenizer in its GGUF metadata); pass token ids with --prompt-ids");
         Result noTokenizer = run("tokenize", "--model", dir.toString(), "--in", "x.json", "--out", "y.json");
         assertThat(noTokenizer.status).isEqualTo(2);
         Result notAModel = run("infer", "--model", dir.resolve("nothing").toString(), "--prompt-ids", "1");
         assertThat(notAModel.status).isEqualTo(1);
-        assertThat(notAModel.err).contains("is not a directory; --model expects a Hugging Face checkpoint directory");
+        assertThat(notAModel.err).contains("does not exist; --model takes a .gguf file or a Hugging Face checkpoint directory");
     }
 
     private static Result run(String... args) {

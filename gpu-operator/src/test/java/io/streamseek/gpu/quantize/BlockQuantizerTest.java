@@ -60,7 +60,7 @@ class BlockQuantizerTest {
         ByteBuffer out = ByteBuffer.allocate(1024);
         assertThatThrownBy(() -> BlockQuantizer.quantizeRow(Format.Q4_K, new float[256], 0, 256, out))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("no quantizer for Q4_K; this class writes Q8_0, Q4_0, F16 and BF16");
+                .hasMessage("no quantizer for Q4_K; this class writes F32, Q8_0, Q4_0, F16 and BF16");
         assertThatThrownBy(() -> BlockQuantizer.quantizeRow(Format.Q8_0, new float[48], 0, 48, out))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cannot quantize 48 values to Q8_0: not a multiple of its block size 32");
