@@ -57,15 +57,12 @@ llama_round() {
     "$log-bench.csv" >>"$RESULTS"
   "$BIN/llama-batched-bench" -m "$MODEL" -t "$THREADS" -c $(( (SP + ST) * MAX_LEVEL + 256 )) -b 2048 -ub 512 \
     -npp "$SP" -ntg "$ST" -npl "$LEVELS" --output-format jsonl >"$log-batched.jsonl" 2>"$log-batched.err"
-  python3 - "$log-batched.jsonl" "$r" >>"$RESULTS" <<'PY' 2>/dev/null || awk -v r="$r" -f /dev/null
-import json, sys
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line.startswith("{"):
-        continue
-    d = json.loads(line)
-    print(f"{sys.argv[2]},llama.cpp,serve@{d['pl']},{d['pl'] * d['tg'] / d['t']:.2f}")
-PY
+  # One JSON object per level: generated tokens (pl × tg) over the whole run's time t.
+  awk -v r="$r" '/^\{/ {
+      pl = $0; sub(/.*"pl": */, "", pl); sub(/[,}].*/, "", pl)
+      tg = $0; sub(/.*"tg": */, "", tg); sub(/[,}].*/, "", tg)
+      t = $0; sub(/.*"t": */, "", t); sub(/[,}].*/, "", t)
+      printf "%s,llama.cpp,serve@%d,%.2f\n", r, pl, pl * tg / t }' "$log-batched.jsonl" >>"$RESULTS"
 }
 
 streamseek_round() {

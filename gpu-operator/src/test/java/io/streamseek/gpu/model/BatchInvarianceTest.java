@@ -8,7 +8,8 @@ import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.loader.DType;
 import io.streamseek.gpu.loader.RandomCheckpoint;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.util.Arrays;
@@ -25,10 +26,20 @@ class BatchInvarianceTest {
     @TempDir
     java.nio.file.Path dir;
 
-    @Test
-    void logitsDoNotDependOnTheRestOfTheStep() throws Exception {
-        RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 31, DType.BF16, false, null);
-        try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers one = new CpuWorkers(1); CpuWorkers two = new CpuWorkers(2)) {
+    /** bf16 safetensors, and GGUF files in block formats: llama.cpp's Q4_K_M (Q4_K, Q6_K, Q5_0) and Q8_0. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bf16", "tiny-k-q4_k_m.gguf", "tiny-q8_0.gguf"})
+    void logitsDoNotDependOnTheRestOfTheStep(String source) throws Exception {
+        java.nio.file.Path file = dir;
+        if (source.equals("bf16")) {
+            RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 31, DType.BF16, false, null);
+        } else {
+            file = dir.resolve(source);
+            try (java.io.InputStream in = getClass().getClassLoader().getResourceAsStream("golden/gguf/" + source)) {
+                java.nio.file.Files.copy(in, file);
+            }
+        }
+        try (Checkpoint checkpoint = Checkpoint.open(file); CpuWorkers one = new CpuWorkers(1); CpuWorkers two = new CpuWorkers(2)) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
             int width = model.mlaSpec().latentWidth();
