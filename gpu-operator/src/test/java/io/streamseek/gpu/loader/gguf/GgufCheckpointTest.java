@@ -12,6 +12,7 @@ import io.streamseek.gpu.loader.RandomCheckpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.quantize.GgufConverter;
+import io.streamseek.gpu.tokenizer.Tokenizer;
 import io.streamseek.gpu.tokenizer.TokenizerFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,21 @@ class GgufCheckpointTest {
             m.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(m.numLayers(), m.mlaSpec().latentWidth(), 64), Path.ABSORBED,
                     true, logits, m.newScratch(WORKERS));
             return logits;
+        }
+    }
+
+    @Test
+    void aQuantizedFileCarriesItsTokenizer() throws IOException {
+        java.nio.file.Path source = hf(ModelPreset.TINY, DType.BF16);
+        java.nio.file.Path gguf = dir.resolve("alone").resolve("tiny-q4_0.gguf");
+        Files.createDirectories(gguf.getParent());
+        GgufConverter.convert(source, gguf, GgufConverter.Target.Q4_0, null);
+        String text = "<｜begin▁of▁sentence｜>Hello, 東京は日本の首都です 🚀 def f(x):\n    return x**2  12345678 <｜User｜>hi";
+        try (Tokenizer original = Tokenizer.load(source); Tokenizer fromFile = Tokenizer.load(gguf)) {
+            assertThat(Tokenizer.isAvailable(gguf)).isTrue();
+            assertThat(fromFile.encode(text, true)).containsExactly(original.encode(text, true));
+            assertThat(fromFile.chatTemplate()).isEqualTo(original.chatTemplate());
+            assertThat(fromFile.eosId()).isEqualTo(original.eosId());
         }
     }
 

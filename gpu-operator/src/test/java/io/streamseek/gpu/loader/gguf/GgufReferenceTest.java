@@ -66,6 +66,7 @@ class GgufReferenceTest {
                 for (int i = 0; i < logits.length; i++) {
                     worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
                 }
+                System.out.printf("%s, %s path: largest difference %.2e of the largest logit%n", name, path, worst / maxLogit);
                 assertThat(worst / maxLogit).as("%s, %s path: largest difference relative to the largest logit", name, path)
                         .isLessThan(TOLERANCE);
             }
