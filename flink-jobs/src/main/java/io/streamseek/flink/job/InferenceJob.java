@@ -98,7 +98,8 @@ public final class InferenceJob {
         String bootstrap = config.get(InferenceJobOptions.BOOTSTRAP_SERVERS);
         String modelPath = config.getOptional(InferenceJobOptions.MODEL_PATH).orElseThrow(() -> new IllegalArgumentException(
                 InferenceJobOptions.MODEL_PATH.key() + " is required: the checkpoint directory of the model to serve"));
-        String modelName = config.getOptional(InferenceJobOptions.MODEL_NAME).orElse(Path.of(modelPath).getFileName().toString());
+        String modelName = config.getOptional(InferenceJobOptions.MODEL_NAME)
+                .orElse(Path.of(modelPath).getFileName().toString().replaceFirst("\\.gguf$", ""));
 
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(config.get(InferenceJobOptions.CHECKPOINT_INTERVAL).toMillis());

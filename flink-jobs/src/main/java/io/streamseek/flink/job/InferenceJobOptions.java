@@ -55,7 +55,7 @@ public final class InferenceJobOptions {
 
     public static final ConfigOption<String> MODEL_NAME = ConfigOptions.key("streamseek.model.name")
             .stringType().noDefaultValue()
-            .withDescription("Name requests use in PromptRequest.model; defaults to the checkpoint directory's name.");
+            .withDescription("Name requests use in PromptRequest.model; defaults to the checkpoint directory's name (a GGUF file's name without .gguf).");
 
     public static final ConfigOption<Integer> MAX_NUM_SEQS = ConfigOptions.key("streamseek.engine.max-num-seqs")
             .intType().defaultValue(64).withDescription("Sequences the engine decodes together in one step.");

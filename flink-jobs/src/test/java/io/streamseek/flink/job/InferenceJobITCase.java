@@ -1,6 +1,5 @@
 package io.streamseek.flink.job;
 
-import io.streamseek.gpu.loader.DType;
 import io.streamseek.schemas.ChatMessage;
 import io.streamseek.schemas.ChatPrompt;
 import io.streamseek.schemas.ChatRole;
@@ -78,7 +77,8 @@ class InferenceJobITCase {
     static void start() throws Exception {
         stack = LocalKafkaStack.start();
         JobFixtures.createContractTopics(stack.bootstrapServers());
-        modelDir = JobFixtures.tinyModel(models.resolve(MODEL), 7, DType.F32);
+        // The job serves a GGUF file here (quantized weights, the tokenizer from its metadata); FailureRecoveryITCase a safetensors directory.
+        modelDir = JobFixtures.tinyGgufModel(models, 7);
     }
 
     @AfterAll

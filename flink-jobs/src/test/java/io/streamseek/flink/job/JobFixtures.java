@@ -3,6 +3,7 @@ package io.streamseek.flink.job;
 import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.loader.DType;
 import io.streamseek.gpu.loader.RandomCheckpoint;
+import io.streamseek.gpu.quantize.GgufConverter;
 import io.streamseek.gpu.tokenizer.TokenizerFiles;
 import io.streamseek.schemas.topics.Topic;
 
@@ -29,6 +30,17 @@ final class JobFixtures {
             }
             admin.createTopics(topics).all().get();
         }
+    }
+
+    /**
+     * The tiny preset as a Q8_0 GGUF file {@code dir/tiny.gguf}, carrying its tokenizer (no
+     * tokenizer.json beside it), converted as {@code ./streamseek quantize} does.
+     */
+    static Path tinyGgufModel(Path dir, long seed) throws Exception {
+        Path hf = tinyModel(dir.resolve("hf"), seed, DType.BF16);
+        Path file = dir.resolve("tiny.gguf");
+        GgufConverter.convert(hf, file, GgufConverter.Target.Q8_0, null);
+        return file;
     }
 
     /** A random checkpoint of the tiny preset with its tokenizer, in {@code dir}. */
