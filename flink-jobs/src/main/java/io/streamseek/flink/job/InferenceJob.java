@@ -97,9 +97,8 @@ public final class InferenceJob {
         Map<String, String> kafka = InferenceJobOptions.withPrefix(all, InferenceJobOptions.KAFKA_PROPERTIES_PREFIX);
         String bootstrap = config.get(InferenceJobOptions.BOOTSTRAP_SERVERS);
         String modelPath = config.getOptional(InferenceJobOptions.MODEL_PATH).orElseThrow(() -> new IllegalArgumentException(
-                InferenceJobOptions.MODEL_PATH.key() + " is required: the checkpoint directory of the model to serve"));
-        String modelName = config.getOptional(InferenceJobOptions.MODEL_NAME)
-                .orElse(Path.of(modelPath).getFileName().toString().replaceFirst("\\.gguf$", ""));
+                InferenceJobOptions.MODEL_PATH.key() + " is required: the checkpoint directory or GGUF file of the model to serve"));
+        String modelName = config.getOptional(InferenceJobOptions.MODEL_NAME).orElse(defaultModelName(Path.of(modelPath)));
 
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(config.get(InferenceJobOptions.CHECKPOINT_INTERVAL).toMillis());
@@ -188,5 +187,10 @@ public final class InferenceJob {
         java.util.Properties properties = new java.util.Properties();
         properties.putAll(map);
         return properties;
+    }
+
+    /** The name requests use for the model at {@code path} when none is configured: a directory's name, a GGUF file's without {@code .gguf}. */
+    public static String defaultModelName(Path path) {
+        return path.getFileName().toString().replaceFirst("\\.gguf$", "");
     }
 }

@@ -1,5 +1,6 @@
 package io.streamseek.infra.demo;
 
+import io.streamseek.flink.job.InferenceJob;
 import io.streamseek.infra.local.LocalJob;
 import io.streamseek.infra.local.LocalStack;
 import io.streamseek.schemas.Completion;
@@ -83,7 +84,7 @@ public final class DemoCommand {
             out.printf("Flink Web UI on http://127.0.0.1:%d, Prometheus metrics on http://127.0.0.1:%d/metrics, job %s%n", o.webPort(),
                     o.metricsPort(), job.getJobID());
             try {
-                return produceAndWatch(o, stack, job, runId, model.getFileName().toString(), out);
+                return produceAndWatch(o, stack, job, runId, InferenceJob.defaultModelName(model), out);
             } finally {
                 if (o.keepRunning()) {
                     out.println("--keep-running: the stack and the job stay up; Ctrl-C stops them.");

@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * under one data folder, the {@code small} preset generated there on first use.
  *
  * @param prompts sample prompts to produce (valid ones from several tenants, plus a few invalid ones)
- * @param model a checkpoint directory, or null for the {@code small} preset cached under {@code data}
+ * @param model a checkpoint directory or a GGUF file, or null for the {@code small} preset cached under {@code data}
  * @param data the folder holding the broker's log, the generated model and nothing else
  * @param keepRunning leave the stack and the job up after the summary, until Ctrl-C
  * @param kafkaPort Kafka on 127.0.0.1
