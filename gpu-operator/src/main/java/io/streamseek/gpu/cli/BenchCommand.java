@@ -82,7 +82,10 @@ final class BenchCommand {
         long mlaBytesPerToken;
         long mhaBytesPerToken;
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model")))) {
+            long loadStarted = System.nanoTime();
             DeepSeekModel model = ModelLoader.load(checkpoint);
+            out.printf(java.util.Locale.ROOT, "loaded %s in %.1f s (%.0f MB of weights in the heap)%n", checkpoint.path(),
+                    (System.nanoTime() - loadStarted) / 1e9, checkpoint.tensorBytes() / 1e6);
             mlaBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
             mhaBytesPerToken = 4L * model.mlaSpec().multiHeadCacheWidth() * model.numLayers();
             err.println("warming up...");

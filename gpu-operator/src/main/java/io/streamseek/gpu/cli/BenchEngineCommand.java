@@ -40,7 +40,10 @@ final class BenchEngineCommand {
         int decodeTokens = (int) a.getLong("--decode-tokens", 64);
         int runs = (int) a.getLong("--runs", 3);
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model"))); CpuWorkers workers = CpuWorkers.perCore()) {
+            long loadStarted = System.nanoTime();
             DeepSeekModel model = ModelLoader.load(checkpoint);
+            out.printf(java.util.Locale.ROOT, "loaded %s in %.1f s (%.0f MB of weights in the heap)%n", checkpoint.path(),
+                    (System.nanoTime() - loadStarted) / 1e9, checkpoint.tensorBytes() / 1e6);
             int[] prompt = new SplittableRandom(7).ints(promptLen, 2, model.spec().vocabSize()).toArray();
             Generator generator = new Generator(model, workers);
             out.printf("bench-engine: %s, %d threads, prompt %d tokens, decode %d tokens, %d runs%n",
