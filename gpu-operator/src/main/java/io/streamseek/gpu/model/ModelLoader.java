@@ -12,6 +12,10 @@ import io.streamseek.gpu.moe.Mlp;
 import io.streamseek.gpu.moe.MoeLayer;
 import io.streamseek.gpu.moe.RouterSpec;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+
 /**
  * Builds a {@link DeepSeekModel} from a checkpoint: every tensor the config implies, by its Hugging
  * Face name, shape-checked, in its storage dtype. Tensors the forward pass does not use (the MTP
@@ -56,13 +60,25 @@ public final class ModelLoader {
         return new DeepSeekModel(spec, mla, embed, layers, checkpoint.vector("model.norm.weight", hidden), lmHead);
     }
 
-    /** Refuses a model the heap cannot hold with the figures and the fix, instead of an OutOfMemoryError midway. */
+    /**
+     * Refuses a model the heap cannot hold with the figures and the fix, instead of an
+     * OutOfMemoryError midway. Weights live as long as the model, so they must fit the old
+     * generation where a generational collector keeps one (ParallelGC's is two thirds of the heap by
+     * default): its own limit counts when it is smaller than the heap's.
+     */
     static void checkHeap(long weightBytes, Runtime runtime) {
         long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            String name = pool.getName();
+            long max = pool.getUsage().getMax();
+            if (pool.getType() == MemoryType.HEAP && (name.contains("Old Gen") || name.contains("Tenured")) && max > 0) {
+                free = Math.min(free, max - pool.getUsage().getUsed());
+            }
+        }
         if (weightBytes > free) {
             throw new CheckpointException(String.format(java.util.Locale.ROOT,
-                    "the checkpoint's weights take %.2f GiB but the JVM heap has %.2f GiB free (max heap %.2f GiB); "
-                            + "raise the maximum heap, e.g. STREAMSEEK_JAVA_OPTS=-Xmx%dg",
+                    "the checkpoint's weights take %.2f GiB but the JVM heap has %.2f GiB free for them (max heap %.2f GiB); "
+                            + "raise the maximum heap and keep the young generation small, e.g. STREAMSEEK_JAVA_OPTS=\"-Xmx%dg -Xmn512m\"",
                     weightBytes / 0x1p30, free / 0x1p30, runtime.maxMemory() / 0x1p30,
                     (long) Math.ceil(1.25 * (weightBytes + runtime.maxMemory() - free) / 0x1p30) + 1));
         }
