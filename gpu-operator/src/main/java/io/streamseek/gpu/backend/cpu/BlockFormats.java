@@ -2,15 +2,12 @@ package io.streamseek.gpu.backend.cpu;
 
 import io.streamseek.gpu.backend.cpu.Linear.Format;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-
 /**
  * GGUF's block-quantized layouts (ggml's {@code block_q8_0} … {@code block_q6_K}) and their scalar
  * reference dequantization: bit-exact with ggml's {@code dequantize_row_*} and the {@code gguf}
- * package's {@code quants.dequantize} (golden files check it). The vectorised kernels
- * ({@link BlockDot}, {@link KQuantDot}) are tested against {@link #dot}.
+ * package's {@code quants.dequantize} (golden files check it). The CPU backend keeps these blocks
+ * repacked ({@link BlockRows}); its vectorised kernels ({@link BlockDot}, {@link KQuantDot}) are
+ * tested against {@link #dot}.
  *
  * <p>Layouts, little-endian, {@code d}/{@code dmin} are f16:
  * <pre>
@@ -60,13 +57,6 @@ public final class BlockFormats {
         };
     }
 
-    /** A whole block into {@code out[outOffset .. + blockSize)}: the embedding lookup of a quantized table. */
-    public static void dequantizeBlock(Format format, byte[] a, int block, float[] out, int outOffset) {
-        for (int i = 0; i < format.blockSize(); i++) {
-            out[outOffset + i] = dequantize(format, a, block, i);
-        }
-    }
-
     /**
      * The scalar twin of the vector dots: the row of {@code n} values at {@code a[row ..]}
      * dequantized value by value and multiplied into x, accumulated in f32 in index order.
@@ -108,22 +98,6 @@ public final class BlockFormats {
     /** The little-endian f16 at {@code a[o]}, in f32. */
     static float f16(byte[] a, int o) {
         return ScalarDot.f16ToFloat((short) ((a[o] & 0xff) | a[o + 1] << 8));
-    }
-
-    /** Little-endian 16-bit loads from a byte[]: one instruction, where two byte loads and a shift take four. */
-    static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    /**
-     * Every f16 bit pattern's value (256 KiB; a model's scales touch a few thousand entries): the
-     * kernels read a block's scale with one load, {@code F16[(short) SHORT.get(a, o) & 0xffff]},
-     * instead of a branchy conversion per block.
-     */
-    static final float[] F16 = new float[1 << 16];
-
-    static {
-        for (int i = 0; i < F16.length; i++) {
-            F16[i] = ScalarDot.f16ToFloat((short) i);
-        }
     }
 
     static int int32(byte[] a, int o) {

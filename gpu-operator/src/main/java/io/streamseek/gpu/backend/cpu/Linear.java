@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 /**
  * A linear layer's weight {@code [rows = out_features, cols = in_features]} in its storage format,
  * held in a Java array ({@code float[]} for F32, {@code short[]} bit patterns for BF16/F16,
- * {@code byte[]} codes for E4M3, {@code byte[]} ggml blocks for the GGUF quantized formats, kept
- * quantized: see {@link BlockFormats}) and widened or dequantized to f32 inside the dot product. Arrays rather than the
+ * {@code byte[]} codes for E4M3; the GGUF quantized formats kept quantized, repacked at load by
+ * {@link BlockRows}) and widened or dequantized to f32 inside the dot product. Arrays rather than the
  * memory-mapped file: see {@link VectorDot} for why. bf16 weights of up to {@value #PACKED_MAX_COLS}
  * columns are stored in column-major tiles instead of rows (see {@link #PACKED_MAX_COLS}).
  *
@@ -103,20 +103,21 @@ public final class Linear {
     private final int cols;
     private final float[] floats;  // F32
     private final short[] halves;  // BF16, F16
-    private final byte[] codes;    // E4M3 codes, or the blocks of a block format
+    private final byte[] codes;    // E4M3 codes
+    private final BlockRows blocks; // the GGUF block formats, repacked for the kernels
     private final int base;        // index of element [0, 0] in its array (byte offset for block formats): row views share the array
-    private final int stride;      // array entries per row: cols, or bytes per row for block formats
     private final boolean packed;  // BF16 in column-major tiles (short rows)
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
     private final int scaleCols;
 
     private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales) {
-        this(format, rows, cols, floats, halves, codes, base, scales, false);
+        this(format, rows, cols, floats, halves, codes, base, scales, false, null);
     }
 
     private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales,
-                   boolean packed) {
+                   boolean packed, BlockRows blocks) {
         this.packed = packed;
+        this.blocks = blocks;
         this.format = format;
         this.rows = rows;
         this.cols = cols;
@@ -124,7 +125,6 @@ public final class Linear {
         this.halves = halves;
         this.codes = codes;
         this.base = base;
-        this.stride = format.isBlockQuantized() ? (int) format.rowBytes(cols) : cols;
         this.scales = scales;
         this.scaleCols = (cols + SCALE_BLOCK - 1) / SCALE_BLOCK;
         if (format == Format.E4M3) {
@@ -149,9 +149,9 @@ public final class Linear {
             throw new IllegalArgumentException("an E4M3 weight needs its block scales; use e4m3(...)");
         }
         if (format.isBlockQuantized()) {
-            byte[] blocks = new byte[checkedBlockBytes(format, rows, cols, data)];
-            data.duplicate().position(0).get(blocks);
-            return new Linear(format, rows, cols, null, null, blocks, 0, null);
+            byte[] ggml = new byte[checkedBlockBytes(format, rows, cols, data)];
+            data.duplicate().position(0).get(ggml);
+            return new Linear(format, rows, cols, null, null, null, 0, null, false, BlockRows.repack(format, rows, cols, ggml));
         }
         int elements = checkedSize(format, rows, cols, data);
         ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
@@ -172,7 +172,7 @@ public final class Linear {
                     + " values, got " + rowMajor.length);
         }
         return layout == Layout.PACKED
-                ? new Linear(Format.BF16, rows, cols, null, pack(rowMajor, rows, cols), null, 0, null, true)
+                ? new Linear(Format.BF16, rows, cols, null, pack(rowMajor, rows, cols), null, 0, null, true, null)
                 : new Linear(Format.BF16, rows, cols, null, rowMajor, null, 0, null);
     }
 
@@ -236,7 +236,10 @@ public final class Linear {
             throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
                     + " weight of " + rows + " rows");
         }
-        return new Linear(format, count, cols, floats, halves, codes, base + first * stride, null);
+        if (blocks != null) {
+            return new Linear(format, count, cols, null, null, null, 0, null, false, blocks.rows(first, count));
+        }
+        return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
     }
 
     /** A weight held as f32 values in memory (tests, small derived matrices); the array is used, not copied. */
@@ -260,8 +263,14 @@ public final class Linear {
         return format;
     }
 
-    /** Bytes read by one full matrix-vector product: what decode speed is bound by. */
+    /**
+     * Bytes read by one full matrix-vector product: what decode speed is bound by. For a block
+     * format, its repacked size (f32 scales: a few % to a third more than the GGUF blocks).
+     */
     public long bytes() {
+        if (blocks != null) {
+            return blocks.bytes();
+        }
         return rows * format.rowBytes(cols) + (scales == null ? 0 : 4L * scales.length);
     }
 
@@ -269,6 +278,12 @@ public final class Linear {
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
         if (packed) {
             matmulPacked(x, xOffset, 0, out, outOffset, 0, 1, rowStart, rowEnd);
+            return;
+        }
+        if (blocks != null) {
+            // Not through dot(): inlined there, the block kernels spend the C2 node budget of dot()'s
+            // callers and VectorDot.f16's helper stops being inlined (F16 matvec measured 5x slower).
+            blocks.matmul(blocks.rowBlock(), x, xOffset, 0, out, outOffset, 0, 1, rowStart, rowEnd);
             return;
         }
         for (int r = rowStart; r < rowEnd; r++) {
@@ -287,10 +302,8 @@ public final class Linear {
             matmulPacked(x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
             return;
         }
-        if (format.isBlockQuantized()) {
-            int rowBlock = Math.max(1, BLOCK_BYTES / stride);
-            BlockDot.matmul(format, codes, base, stride, cols, rowBlock, x, xOffset, xStride, out, outOffset, outStride, tokens,
-                    rowStart, rowEnd);
+        if (blocks != null) {
+            blocks.matmul(blocks.rowBlock(), x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
             return;
         }
         if (tokens < 2 || (format != Format.F32 && format != Format.BF16)) {
@@ -423,13 +436,13 @@ public final class Linear {
             }
             return acc;
         }
-        int rowOffset = base + row * stride;
+        int rowOffset = base + row * cols;
         return switch (format) {
             case F32 -> VectorDot.f32(floats, rowOffset, x, xOffset, cols);
             case BF16 -> VectorDot.bf16(halves, rowOffset, x, xOffset, cols);
             case F16 -> VectorDot.f16(halves, rowOffset, x, xOffset, cols);
             case E4M3 -> e4m3Dot(row, rowOffset, x, xOffset);
-            case Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K -> BlockDot.dot(format, codes, rowOffset, x, xOffset, cols);
+            case Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K -> blocks.dot(row, x, xOffset);
         };
     }
 
@@ -495,10 +508,9 @@ public final class Linear {
 
     /** Copies row {@code row} as f32 into {@code out[outOffset ..]}: an embedding lookup. */
     public void copyRow(int row, float[] out, int outOffset) {
-        if (format.isBlockQuantized()) {
-            int size = format.blockSize();
-            for (int c = 0, block = base + row * stride; c < cols; c += size, block += format.bytesPerBlock()) {
-                BlockFormats.dequantizeBlock(format, codes, block, out, outOffset + c);
+        if (blocks != null) {
+            for (int c = 0; c < cols; c++) {
+                out[outOffset + c] = blocks.get(row, c);
             }
             return;
         }
@@ -509,9 +521,8 @@ public final class Linear {
 
     /** The reference value of one weight in f32, dequantised as the official code (or ggml) does. */
     public float get(int row, int col) {
-        if (format.isBlockQuantized()) {
-            int size = format.blockSize();
-            return BlockFormats.dequantize(format, codes, base + row * stride + col / size * format.bytesPerBlock(), col % size);
+        if (blocks != null) {
+            return blocks.get(row, col);
         }
         int index = packed ? packedIndex(row, col, cols) : base + row * cols + col;
         return switch (format) {

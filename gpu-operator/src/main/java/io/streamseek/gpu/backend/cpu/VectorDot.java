@@ -52,15 +52,31 @@ public final class VectorDot {
 
     /**
      * IEEE f16 weights times x, with the lanes, accumulators and reduction of {@link #bf16}. Java 17
-     * has no f16 conversion, so {@link #widenF16} widens with integer operations.
+     * has no f16 conversion, so it widens with integer operations as {@link #widenF16} does.
      */
     public static float f16(short[] w, int offset, float[] x, int xOffset, int n) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int i = 0;
+        // widenF16 written out: a vector-returning helper is inlined only while the caller's C2 node
+        // budget lasts; inlined into Linear.matmul beside the block kernels it was not (boxed, 5x slower).
         for (int upper = n - n % (2 * L); i < upper; i += 2 * L) {
-            acc0 = widenF16(w, offset + i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
-            acc1 = widenF16(w, offset + i + L).fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
+            IntVector h0 = (IntVector) ShortVector.fromArray(S, w, offset + i).convertShape(VectorOperators.S2I, I, 0);
+            IntVector m0 = h0.and(0x7fff);
+            IntVector n0 = m0.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+            n0 = n0.add(112 << 23, m0.compare(VectorOperators.GE, 0x7c00));
+            FloatVector s0 = ((FloatVector) m0.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+            FloatVector v0 = n0.reinterpretAsFloats().blend(s0, m0.compare(VectorOperators.LT, 0x400).cast(F));
+            acc0 = v0.reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            IntVector h1 = (IntVector) ShortVector.fromArray(S, w, offset + i + L).convertShape(VectorOperators.S2I, I, 0);
+            IntVector m1 = h1.and(0x7fff);
+            IntVector n1 = m1.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+            n1 = n1.add(112 << 23, m1.compare(VectorOperators.GE, 0x7c00));
+            FloatVector s1 = ((FloatVector) m1.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+            FloatVector v1 = n1.reinterpretAsFloats().blend(s1, m1.compare(VectorOperators.LT, 0x400).cast(F));
+            acc1 = v1.reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, x, xOffset + i + L), acc1);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
