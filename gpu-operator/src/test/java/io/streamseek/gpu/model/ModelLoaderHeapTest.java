@@ -17,7 +17,7 @@ class ModelLoaderHeapTest {
         assertThatThrownBy(() -> ModelLoader.checkHeap(tooBig, runtime))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("GiB but the JVM heap has")
-                .hasMessageContaining("STREAMSEEK_JAVA_OPTS=-Xmx");
+                .hasMessageContaining("STREAMSEEK_JAVA_OPTS=\"-Xmx").hasMessageContaining("-Xmn512m\"");
         assertThatCode(() -> ModelLoader.checkHeap(1 << 20, runtime)).doesNotThrowAnyException();
     }
 }
