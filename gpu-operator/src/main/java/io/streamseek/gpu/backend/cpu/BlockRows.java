@@ -58,6 +58,16 @@ final class BlockRows {
         this.scaleStride = blocks * scalesPerBlock(format);
     }
 
+    /**
+     * Bytes one block takes in this layout: its quants, its f32 scales (and, for Q4_K/Q5_K, mins),
+     * and Q5_0's high bits. {@link #bytes} of a whole weight is this per block; the loader sizes the
+     * heap by it before anything is copied.
+     */
+    static int heldBytesPerBlock(Format format) {
+        int mins = format == Format.Q4_K || format == Format.Q5_K ? 2 : 1;
+        return quantBytes(format) + 4 * scalesPerBlock(format) * mins + (format == Format.Q5_0 ? 4 : 0);
+    }
+
     /** Quant bytes per block in this layout. */
     static int quantBytes(Format format) {
         return switch (format) {

@@ -267,6 +267,11 @@ public final class Linear {
      * Bytes read by one full matrix-vector product: what decode speed is bound by. For a block
      * format, its repacked size (f32 scales: a few % to a third more than the GGUF blocks).
      */
+    /** Bytes a {@code [rows, cols]} weight of {@code format} takes in memory once loaded ({@link #bytes} of it). */
+    public static long heldBytes(Format format, long rows, long cols) {
+        return format.isBlockQuantized() ? rows * (cols / format.blockSize()) * BlockRows.heldBytesPerBlock(format) : rows * format.rowBytes((int) cols);
+    }
+
     public long bytes() {
         if (blocks != null) {
             return blocks.bytes();

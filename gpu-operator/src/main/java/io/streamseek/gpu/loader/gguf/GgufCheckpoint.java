@@ -78,9 +78,16 @@ public final class GgufCheckpoint implements Checkpoint {
         return file.path();
     }
 
+    /** What the tensors take once loaded: block formats are repacked for the kernels (a Q4_K_M file: about 1.28× its size). */
     @Override
     public long tensorBytes() {
-        return file.tensors().values().stream().mapToLong(GgufTensor::byteLength).sum();
+        long bytes = 0;
+        for (GgufTensor t : file.tensors().values()) {
+            Linear.Format format = format(t.type());
+            long cols = t.dims()[0];
+            bytes += format == null || t.elements() % Math.max(1, cols) != 0 ? t.byteLength() : Linear.heldBytes(format, t.elements() / cols, cols);
+        }
+        return bytes;
     }
 
     @Override
