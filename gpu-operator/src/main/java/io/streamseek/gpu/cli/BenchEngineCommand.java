@@ -61,7 +61,10 @@ final class BenchEngineCommand {
                     bestDecode = Math.max(bestDecode, decode);
                 }
             }
-            double bandwidth = MemoryBandwidth.measureReadBytesPerSecond(1L << 30, workers.threads(), 5);
+            // 1 GiB, or what the heap has left beside a large model's weights (still far beyond any cache).
+            Runtime heap = Runtime.getRuntime();
+            long probe = Math.max(64L << 20, Math.min(1L << 30, (heap.maxMemory() - (heap.totalMemory() - heap.freeMemory())) / 2));
+            double bandwidth = MemoryBandwidth.measureReadBytesPerSecond(probe, workers.threads(), 5);
             long stepBytes = model.decodeBytesPerToken();
             double roofline = bandwidth / stepBytes;
             MlaSpec mla = model.mlaSpec();
