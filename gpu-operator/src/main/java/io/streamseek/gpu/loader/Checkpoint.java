@@ -33,9 +33,6 @@ public interface Checkpoint extends AutoCloseable {
     /** Bytes of every tensor the model is built from: what loading copies into the JVM heap. */
     long tensorBytes();
 
-    /** Whether the checkpoint has the tensor of this Hugging Face name. */
-    boolean has(String name);
-
     /**
      * A linear weight {@code [rows = out_features, cols = in_features]} by its Hugging Face name, in
      * its storage format.

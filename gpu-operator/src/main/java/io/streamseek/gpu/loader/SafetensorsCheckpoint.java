@@ -112,11 +112,6 @@ public final class SafetensorsCheckpoint implements Checkpoint {
         return tensors.values().stream().mapToLong(TensorInfo::byteLength).sum();
     }
 
-    @Override
-    public boolean has(String name) {
-        return tensors.containsKey(name);
-    }
-
     /** A tensor's header entry, or a named error listing the files searched. */
     public TensorInfo info(String name) {
         TensorInfo info = tensors.get(name);

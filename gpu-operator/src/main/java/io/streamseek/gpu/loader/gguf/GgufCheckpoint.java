@@ -20,14 +20,14 @@ import java.util.Set;
  * <p>Two MLA layouts are found in published files: the older {@code attn_kv_b} (Hugging Face's
  * {@code kv_b_proj} as it is) and the newer split {@code attn_k_b} {@code [n_head, kv_lora_rank,
  * qk_nope]} (the key half, transposed per head) + {@code attn_v_b} {@code [n_head, v_head_dim,
- * kv_lora_rank]}. The split one is put back together into {@code kv_b_proj} in f32 from the
- * dequantized values: the attention derives its absorbed matrices from that, in f32, either way.
+ * kv_lora_rank]}. For the split one, the absorbed decode path reads the halves per head as stored
+ * ({@link #kvBHeads}), and {@code kv_b_proj} is put back together in f32 from their dequantized
+ * values for the naive (prefill) path.
  */
 public final class GgufCheckpoint implements Checkpoint {
 
-    /** The tensor types the CPU kernels run; every other type is refused at load, by name. */
-    static final Set<GgmlType> SUPPORTED = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
-            GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+    /** The tensor types the CPU kernels run ({@link #format(GgmlType)} has a storage format for them); others are refused at open. */
+    static final Set<GgmlType> SUPPORTED = EnumSet.copyOf(Arrays.stream(GgmlType.values()).filter(t -> format(t) != null).toList());
 
     private final GgufFile file;
     private final DeepSeekConfig config;
@@ -52,20 +52,8 @@ public final class GgufCheckpoint implements Checkpoint {
     /** Every tensor is checked at open, so that a file the kernels cannot run fails before minutes of loading. */
     private void refuseUnsupportedTypes() {
         for (GgufTensor t : file.tensors().values()) {
-            if (!SUPPORTED.contains(t.type())) {
-                throw new CheckpointException(name() + ": tensor " + t.name() + " has type " + t.type().ggmlName()
-                        + ", which this engine does not run; supported: " + supportedNames()
-                        + " (re-quantize the file to one of them, e.g. llama-quantize --allow-requantize ... Q4_K_M)");
-            }
+            file.requireType(t, SUPPORTED);
         }
-    }
-
-    static String supportedNames() {
-        return GgmlType.names(SUPPORTED);
-    }
-
-    public GgufFile file() {
-        return file;
     }
 
     @Override
@@ -88,19 +76,6 @@ public final class GgufCheckpoint implements Checkpoint {
             bytes += format == null || t.elements() % Math.max(1, cols) != 0 ? t.byteLength() : Linear.heldBytes(format, t.elements() / cols, cols);
         }
         return bytes;
-    }
-
-    @Override
-    public boolean has(String name) {
-        TensorNames.Mapped mapped = TensorNames.toGguf(name);
-        if (mapped == null) {
-            return false;
-        }
-        if (file.tensor(mapped.ggufName()) != null) {
-            return true;
-        }
-        int layer = TensorNames.layerOf(name);
-        return name.endsWith("kv_b_proj.weight") && file.tensor(TensorNames.kB(layer)) != null;
     }
 
     @Override
@@ -214,13 +189,9 @@ public final class GgufCheckpoint implements Checkpoint {
         return t;
     }
 
-    private Linear.Format format(GgufTensor t) {
-        Linear.Format format = format(t.type());
-        if (format == null) {
-            throw new CheckpointException(name() + ": tensor " + t.name() + " has type " + t.type().ggmlName()
-                    + ", which this engine does not run; supported: " + supportedNames());
-        }
-        return format;
+    /** Never null: {@link #open} refused every type without a format. */
+    private static Linear.Format format(GgufTensor t) {
+        return format(t.type());
     }
 
     /** The CPU storage format of a GGUF tensor type; null for the types the kernels do not run. */

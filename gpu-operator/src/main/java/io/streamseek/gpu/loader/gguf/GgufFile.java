@@ -136,7 +136,8 @@ public final class GgufFile implements AutoCloseable {
     public GgufTensor requireType(GgufTensor tensor, Set<GgmlType> supported) {
         if (!supported.contains(tensor.type())) {
             throw new CheckpointException(name + ": tensor " + tensor.name() + " has type " + tensor.type().ggmlName()
-                    + "; supported: " + GgmlType.names(supported) + " (requantize the model to one of them)");
+                    + ", which this engine does not run; supported: " + GgmlType.names(supported)
+                    + " (re-quantize the file to one of them, e.g. llama-quantize --allow-requantize ... Q4_K_M)");
         }
         return tensor;
     }

@@ -42,8 +42,8 @@ class GgufFileTest {
             assertThat(gguf.requireType(norm, supported)).isSameAs(norm);
             assertThatThrownBy(() -> gguf.requireType(gguf.tensor("blk.0.attn_q.weight"), supported))
                     .isInstanceOf(CheckpointException.class)
-                    .hasMessage("model.gguf: tensor blk.0.attn_q.weight has type iq2_xxs; supported: f32, f16, q8_0, bf16"
-                            + " (requantize the model to one of them)");
+                    .hasMessage("model.gguf: tensor blk.0.attn_q.weight has type iq2_xxs, which this engine does not run; supported: "
+                            + "f32, f16, q8_0, bf16 (re-quantize the file to one of them, e.g. llama-quantize --allow-requantize ... Q4_K_M)");
         }
     }
 
