@@ -70,7 +70,12 @@ public final class Engine implements AutoCloseable {
         this.stepThread.setDaemon(true);
         this.stepThread.start();
         if (config.warmup()) {
-            Warmup.run(this, model.spec(), config);
+            try {
+                Warmup.run(this, model.spec(), config);
+            } catch (RuntimeException e) {
+                close();    // the step thread and the backend's memory are not left behind by a failed start
+                throw e;
+            }
             // What the warm-up did is the engine's, not any caller's: counters start after it.
             stepNanosTotal.set(0);
             unbilledNanos.set(0);

@@ -27,7 +27,7 @@ import java.security.SecureRandom;
  *     and expert-parallel rank {@code r} runs on GPU {@code r mod device count}
  * @param warmup whether the engine runs its kernels at every step shape it will use before it takes
  *     requests (default true), so that no request pays for JIT compilation in its latency and cost;
- *     off only for tests that count the engine's own work
+ *     off where start-up time matters more than the first requests' latency
  */
 public record EngineConfig(int blockSize, long cacheBytes, int maxNumSeqs, int maxTokensPerStep, int maxWaiting, int threads,
                            byte[] prefixSecret, ExpertParallelConfig expertParallel, Pricing pricing, Backend backend,
