@@ -3,8 +3,8 @@ package io.streamseek.gpu.backend.cpu;
 import io.streamseek.gpu.backend.cpu.Linear.Format;
 
 /**
- * A GGUF block-quantized weight repacked at load time for the vector kernels ({@link BlockDot},
- * {@link KQuantDot}): the quantized values of each row contiguous in {@link #quants}, the f16
+ * A GGUF block-quantized weight repacked at load time for the vector kernels ({@link BlockDequant},
+ * {@link StripDot}): the quantized values of each row contiguous in {@link #quants}, the f16
  * block scales decoded once to f32 in {@link #scales}. A kernel then spends no instruction per
  * block on f16 decoding, 6-bit scale unpacking or header skipping, and reads its scale with one
  * broadcast load.
@@ -28,6 +28,8 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  */
 final class BlockRows {
 
+    private static final ThreadLocal<float[]> STRIP = ThreadLocal.withInitial(() -> new float[4 * 4096 + 16]);
+
     final Format format;
     final int rows;
     final int cols;
@@ -41,6 +43,13 @@ final class BlockRows {
     final int scaleBase;
     final int quantStride;
     final int scaleStride;
+    /**
+     * The column offsets of the {@code L}-value vectors of a row in the order its products add them
+     * up: the order in which {@link BlockDot} decodes the format in registers, followed by the strip
+     * kernels ({@link StripDot}) so that both give bitwise the same sums. Column order except Q6_K,
+     * whose decoder produces four vectors 32 values apart from one load of its three byte vectors.
+     */
+    final int[] steps;
 
     private BlockRows(Format format, int rows, int cols, byte[] quants, float[] scales, float[] offsets, int[] highs,
                       int quantBase, int scaleBase) {
@@ -56,6 +65,27 @@ final class BlockRows {
         int blocks = cols / format.blockSize();
         this.quantStride = blocks * quantBytes(format);
         this.scaleStride = blocks * scalesPerBlock(format);
+        this.steps = steps(format, cols);
+    }
+
+    private static int[] steps(Format format, int cols) {
+        int lanes = BlockDequant.L;
+        int[] steps = new int[cols / lanes];
+        int n = 0;
+        if (format == Format.Q6_K) {
+            for (int k = 0; k < cols; k += 128) {
+                for (int i = 0; i < 32; i += lanes) {
+                    for (int p = 0; p < 4; p++) {
+                        steps[n++] = k + 32 * p + i;
+                    }
+                }
+            }
+        } else {
+            for (int k = 0; k < cols; k += lanes) {
+                steps[n++] = k;
+            }
+        }
+        return steps;
     }
 
     /**
@@ -186,67 +216,134 @@ final class BlockRows {
         return (a[qs + i / 64 * 32 + i % 32] & 0xff) >>> (i / 32 % 2 * 4) & 15;
     }
 
-    /** {@code W[row, :] · x[xOffset ..]}: the fixed-order arithmetic every batch shape uses. */
-    float dot(int row, float[] x, int xo) {
-        int q = quantBase + row * quantStride;
-        int s = scaleBase + row * scaleStride;
-        return switch (format) {
-            case Q8_0 -> BlockDot.q8_0(quants, q, scales, s, x, xo, cols);
-            case Q4_0 -> BlockDot.q4_0(quants, q, scales, s, x, xo, cols);
-            case Q5_0 -> BlockDot.q5_0(quants, q, scales, highs, s, x, xo, cols);
-            case Q4_K -> KQuantDot.q4K(quants, q, scales, offsets, s, x, xo, cols);
-            case Q5_K -> KQuantDot.q5K(quants, q, scales, offsets, s, x, xo, cols);
-            case Q6_K -> KQuantDot.q6K(quants, q, scales, s, x, xo, cols);
-            default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
-        };
-    }
-
-    /** {@link #dot} of one row with four activation vectors, each output bitwise its {@link #dot}. */
-    void dot4(int row, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    /** Row {@code row} dequantized to f32 at {@code out[oo ..]}, {@code cols} values in column order. */
+    void dequantize(int row, float[] out, int oo) {
         int q = quantBase + row * quantStride;
         int s = scaleBase + row * scaleStride;
         switch (format) {
-            case Q8_0 -> BlockDot.q8_0x4(quants, q, scales, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
-            case Q4_0 -> BlockDot.q4_0x4(quants, q, scales, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
-            case Q5_0 -> BlockDot.q5_0x4(quants, q, scales, highs, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
-            case Q4_K -> KQuantDot.q4Kx4(quants, q, scales, offsets, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
-            case Q5_K -> KQuantDot.q5Kx4(quants, q, scales, offsets, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
-            case Q6_K -> KQuantDot.q6Kx4(quants, q, scales, s, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
+            case Q8_0 -> BlockDequant.q8_0(quants, q, scales, s, cols, out, oo);
+            case Q4_0 -> BlockDequant.q4_0(quants, q, scales, s, cols, out, oo);
+            case Q5_0 -> BlockDequant.q5_0(quants, q, scales, highs, s, cols, out, oo);
+            case Q4_K -> BlockDequant.q4K(quants, q, scales, offsets, s, cols, out, oo);
+            case Q5_K -> BlockDequant.q5K(quants, q, scales, offsets, s, cols, out, oo);
+            case Q6_K -> BlockDequant.q6K(quants, q, scales, s, cols, out, oo);
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         }
     }
 
+    /** {@code W[row, :] · x[xOffset ..]}: one output of {@link #matmul}, bitwise. */
+    float dot(int row, float[] x, int xo) {
+        float[] strip = strip(cols);
+        dequantize(row, strip, 0);
+        return StripDot.dot(strip, 0, x, xo, steps);
+    }
+
     /**
-     * Rows {@code [rowStart, rowEnd)} for {@code tokens} activation rows: rows in groups of
-     * {@code rowBlock} (weight bytes that stay in L2), tokens in groups of four sharing each
-     * dequantized weight vector; a group of two or three repeats its last token (same value
-     * computed and written twice).
+     * Rows {@code [rowStart, rowEnd)} for {@code tokens} activation rows. One token: {@link #matvec}.
+     * More: four rows at a time are dequantized into a strip (a row at a time, each one sequential
+     * stream) and the strip is multiplied into every token, four at a time ({@link StripDot}): each
+     * weight is decoded once per product, whatever the number of tokens. A last group of fewer rows
+     * or tokens repeats one; outputs of repeated rows go through a scratch tile so that nothing is
+     * written past {@code rowEnd} (another thread's rows).
      */
-    void matmul(int rowBlock, float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens,
+    void matmul(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens,
                 int rowStart, int rowEnd) {
-        for (int r0 = rowStart; r0 < rowEnd; r0 += rowBlock) {
-            int r1 = Math.min(rowEnd, r0 + rowBlock);
+        if (tokens == 1) {
+            matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
+            return;
+        }
+        float[] strip = strip(4 * cols + 16);
+        int tile = 4 * cols;
+        for (int r = rowStart; r < rowEnd; r += 4) {
+            int valid = Math.min(4, rowEnd - r);
+            for (int i = 0; i < valid; i++) {
+                dequantize(r + i, strip, i * cols);
+            }
+            int w1 = Math.min(1, valid - 1) * cols, w2 = Math.min(2, valid - 1) * cols, w3 = (valid - 1) * cols;
+            boolean whole = valid == 4;
             for (int t = 0; t < tokens; t += 4) {
                 int last = Math.min(4, tokens - t) - 1;
-                int xt = xOffset + t * xStride;
-                int ot = outOffset + t * outStride;
-                if (last == 0) {
-                    for (int r = r0; r < r1; r++) {
-                        out[ot + r] = dot(r, x, xt);
+                int x0 = xOffset + t * xStride;
+                int x1 = x0 + Math.min(1, last) * xStride, x2 = x0 + Math.min(2, last) * xStride, x3 = x0 + last * xStride;
+                if (whole) {
+                    int o0 = outOffset + t * outStride + r;
+                    int o1 = o0 + Math.min(1, last) * outStride, o2 = o0 + Math.min(2, last) * outStride, o3 = o0 + last * outStride;
+                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, steps, out, o0, o1, o2, o3);
+                } else {
+                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, steps, strip, tile, tile + 4, tile + 8, tile + 12);
+                    for (int j = 0; j <= last; j++) {
+                        System.arraycopy(strip, tile + 4 * j, out, outOffset + (t + j) * outStride + r, valid);
                     }
-                    continue;
-                }
-                int x1 = xt + Math.min(1, last) * xStride, x2 = xt + Math.min(2, last) * xStride, x3 = xt + last * xStride;
-                int o1 = ot + Math.min(1, last) * outStride, o2 = ot + Math.min(2, last) * outStride, o3 = ot + last * outStride;
-                for (int r = r0; r < r1; r++) {
-                    dot4(r, x, xt, x1, x2, x3, out, ot + r, o1 + r, o2 + r, o3 + r);
                 }
             }
         }
     }
 
-    /** Row bytes of the weight in L2 per group of tokens: see {@link Linear#BLOCK_BYTES}. */
-    int rowBlock() {
-        return (int) Math.max(1, Linear.BLOCK_BYTES / (bytes() / Math.max(1, rows)));
+    /**
+     * One token, rows {@code [rowStart, rowEnd)} ({@link BlockDot}): Q8_0 four rows a quarter of the
+     * range apart at a time, the other formats (more work per weight: a kernel of four rows outgrows
+     * what C2 compiles into vector code) two rows half the range apart. Where the last part is short,
+     * its missing row repeats the first one and is not written.
+     */
+    void matvec(float[] x, int xo, float[] out, int oo, int rowStart, int rowEnd) {
+        float[] tile = strip(4);
+        if (format == Format.Q8_0) {
+            int quarter = (rowEnd - rowStart + 3) / 4;
+            for (int r = rowStart; r < rowStart + quarter; r++) {
+                int r1 = r + quarter, r2 = r1 + quarter, r3 = r2 + quarter;
+                if (r3 < rowEnd) {
+                    q8_0x4(r, r1, r2, r3, x, xo, out, oo + r, oo + r1, oo + r2, oo + r3);
+                } else {
+                    q8_0x4(r, r1 < rowEnd ? r1 : r, r2 < rowEnd ? r2 : r, r, x, xo, tile, 0, 1, 2, 3);
+                    out[oo + r] = tile[0];
+                    if (r1 < rowEnd) {
+                        out[oo + r1] = tile[1];
+                    }
+                    if (r2 < rowEnd) {
+                        out[oo + r2] = tile[2];
+                    }
+                }
+            }
+            return;
+        }
+        int half = (rowEnd - rowStart + 1) / 2;
+        for (int r = rowStart; r < rowStart + half; r++) {
+            int r1 = r + half;
+            if (r1 < rowEnd) {
+                dot2(r, r1, x, xo, out, oo + r, oo + r1);
+            } else {
+                dot2(r, r, x, xo, tile, 0, 1);
+                out[oo + r] = tile[0];
+            }
+        }
+    }
+
+    private void q8_0x4(int r0, int r1, int r2, int r3, float[] x, int xo, float[] out, int o0, int o1, int o2, int o3) {
+        BlockDot.q8_0(quants, quantBase + r0 * quantStride, quantBase + r1 * quantStride, quantBase + r2 * quantStride,
+                quantBase + r3 * quantStride, scales, scaleBase + r0 * scaleStride, scaleBase + r1 * scaleStride,
+                scaleBase + r2 * scaleStride, scaleBase + r3 * scaleStride, x, xo, cols, out, o0, o1, o2, o3);
+    }
+
+    private void dot2(int r0, int r1, float[] x, int xo, float[] out, int o0, int o1) {
+        int q0 = quantBase + r0 * quantStride, q1 = quantBase + r1 * quantStride;
+        int s0 = scaleBase + r0 * scaleStride, s1 = scaleBase + r1 * scaleStride;
+        switch (format) {
+            case Q4_0 -> BlockDot.q4_0(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
+            case Q5_0 -> BlockDot.q5_0(quants, q0, q1, scales, highs, s0, s1, x, xo, cols, out, o0, o1);
+            case Q4_K -> BlockDot.q4K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
+            case Q5_K -> BlockDot.q5K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
+            case Q6_K -> BlockDot.q6K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
+            default -> throw new IllegalStateException("unreachable: " + format + " has no two-row kernel");
+        }
+    }
+
+    /** This thread's strip buffer, at least {@code length} floats. */
+    private static float[] strip(int length) {
+        float[] strip = STRIP.get();
+        if (strip.length < length) {
+            strip = new float[Math.max(length, 2 * strip.length)];
+            STRIP.set(strip);
+        }
+        return strip;
     }
 }

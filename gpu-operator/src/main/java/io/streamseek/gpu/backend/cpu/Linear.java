@@ -288,7 +288,7 @@ public final class Linear {
         if (blocks != null) {
             // Not through dot(): inlined there, the block kernels spend the C2 node budget of dot()'s
             // callers and VectorDot.f16's helper stops being inlined (F16 matvec measured 5x slower).
-            blocks.matmul(blocks.rowBlock(), x, xOffset, 0, out, outOffset, 0, 1, rowStart, rowEnd);
+            blocks.matvec(x, xOffset, out, outOffset, rowStart, rowEnd);
             return;
         }
         for (int r = rowStart; r < rowEnd; r++) {
@@ -308,7 +308,7 @@ public final class Linear {
             return;
         }
         if (blocks != null) {
-            blocks.matmul(blocks.rowBlock(), x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
+            blocks.matmul(x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
             return;
         }
         if (tokens < 2 || (format != Format.F32 && format != Format.BF16)) {
