@@ -122,32 +122,11 @@ final class BlockDequant {
         }
     }
 
-    /**
-     * Q6_K: ql[128], qh[64], 16 scales {@code d·sc_i}. Per half h (128 values), lanes i and nibble
-     * {@code half}: values 128h + 64·half + i (low bits from ql[64h + i]) and 128h + 64·half + 32 + i
-     * (from ql[64h + 32 + i]), top bits from qh[32h + i] >> 2·(2·half) and >> 2·(2·half + 1);
-     * {@code w = (q − 32)·(d·sc)}.
-     */
+    /** Q6_K, merged into int8 values q − 32 by {@link BlockRows}: Q8_0's loop with a scale per 16 values, {@code w = (d·sc)·(q − 32)}. */
     static void q6K(byte[] q, int qo, float[] scales, int so, int n, float[] out, int oo) {
-        for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
-            int o = qo + 192 * blk, t = so + 16 * blk;
-            for (int h = 0; h < 2; h++) {
-                int ql = o + 64 * h, sc = t + 8 * h;
-                for (int i = 0; i < 32; i += L) {
-                    IntVector top = ((IntVector) ByteVector.fromArray(B, q, o + 128 + 32 * h + i).convertShape(VectorOperators.B2I, I, 0))
-                            .lanewise(VectorOperators.LSHL, 4);
-                    IntVector lu = (IntVector) ByteVector.fromArray(B, q, ql + i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector lv = (IntVector) ByteVector.fromArray(B, q, ql + 32 + i).convertShape(VectorOperators.B2I, I, 0);
-                    for (int half = 0; half < 2; half++) {
-                        int shift = 4 * half, s = sc + i / 16 + 4 * half;
-                        IntVector qu = lu.lanewise(VectorOperators.LSHR, shift).and(15).or(top.lanewise(VectorOperators.LSHR, shift).and(0x30)).sub(32);
-                        IntVector qv = lv.lanewise(VectorOperators.LSHR, shift).and(15).or(top.lanewise(VectorOperators.LSHR, shift + 2).and(0x30)).sub(32);
-                        int k = oo + 256 * blk + 128 * h + 64 * half + i;
-                        ((FloatVector) qu.convert(VectorOperators.I2F, 0)).mul(scales[s]).intoArray(out, k);
-                        ((FloatVector) qv.convert(VectorOperators.I2F, 0)).mul(scales[s + 2]).intoArray(out, k + 32);
-                    }
-                }
-            }
+        for (int k = 0; k < n; k += L) {
+            ((FloatVector) ByteVector.fromArray(B, q, qo + k).convertShape(VectorOperators.B2F, F, 0)).mul(scales[so + (k >> 4)])
+                    .intoArray(out, oo + k);
         }
     }
 

@@ -33,11 +33,15 @@ final class BlockDot {
     private BlockDot() {
     }
 
-    static void q8_0(byte[] q, int q0, int q1, int q2, int q3, float[] d, int s0, int s1, int s2, int s3,
+    /**
+     * Whole-byte formats: Q8_0 ({@code shift} 5: a scale per 32 values) and Q6_K as {@link BlockRows}
+     * holds it (int8 q − 32, {@code shift} 4: a scale per 16), {@code w = d·q}.
+     */
+    static void int8(int shift, byte[] q, int q0, int q1, int q2, int q3, float[] d, int s0, int s1, int s2, int s3,
                      float[] x, int xo, int n, float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), e = FloatVector.zero(F);
         for (int k = 0; k < n; k += L) {
-            int blk = k >> 5;
+            int blk = k >> shift;
             FloatVector y = FloatVector.fromArray(F, x, xo + k);
             a = ((FloatVector) ByteVector.fromArray(B, q, q0 + k).convertShape(VectorOperators.B2F, F, 0)).mul(d[s0 + blk]).fma(y, a);
             b = ((FloatVector) ByteVector.fromArray(B, q, q1 + k).convertShape(VectorOperators.B2F, F, 0)).mul(d[s1 + blk]).fma(y, b);
@@ -145,51 +149,6 @@ final class BlockDot {
                             .or(((IntVector) ByteVector.fromArray(B, q, q1 + h + i).convertShape(VectorOperators.B2I, I, 0))
                                     .lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.LSHR, j).and(0x10))
                             .convert(VectorOperators.I2F, 0)).fma(sb, mb).fma(y, b);
-                }
-            }
-        }
-        out[o0] = a.reduceLanes(VectorOperators.ADD);
-        out[o1] = b.reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * Q6_K in its own order ({@link BlockRows#steps}): per half h and lanes i, the bytes ql[64h + i],
-     * ql[64h + 32 + i] and qh[32h + i] are loaded once and give the four vectors p = 0..3, values
-     * 128h + 32p + i: low nibble of the first (p = 0), of the second (1), high nibbles (2, 3), top two
-     * bits qh >> 2p; scale (128h + 32p + i) / 16.
-     */
-    static void q6K(byte[] q, int q0, int q1, float[] scales, int s0, int s1,
-                    float[] x, int xo, int n, float[] out, int o0, int o1) {
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
-        for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
-            for (int h = 0; h < 2; h++) {
-                int ql = 192 * blk + 64 * h, qh = 192 * blk + 128 + 32 * h, k = xo + 256 * blk + 128 * h, t = 16 * blk + 8 * h;
-                for (int i = 0; i < 32; i += L) {
-                    int s = t + i / 16;
-                    IntVector ta = ((IntVector) ByteVector.fromArray(B, q, q0 + qh + i).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
-                    IntVector tb = ((IntVector) ByteVector.fromArray(B, q, q1 + qh + i).convertShape(VectorOperators.B2I, I, 0)).lanewise(VectorOperators.LSHL, 4);
-                    IntVector ua = (IntVector) ByteVector.fromArray(B, q, q0 + ql + i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector ub = (IntVector) ByteVector.fromArray(B, q, q1 + ql + i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector va = (IntVector) ByteVector.fromArray(B, q, q0 + ql + 32 + i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector vb = (IntVector) ByteVector.fromArray(B, q, q1 + ql + 32 + i).convertShape(VectorOperators.B2I, I, 0);
-                    FloatVector y = FloatVector.fromArray(F, x, k + i);
-                    a = ((FloatVector) ua.and(15).or(ta.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(scales[s0 + s]).fma(y, a);
-                    b = ((FloatVector) ub.and(15).or(tb.and(0x30)).sub(32).convert(VectorOperators.I2F, 0)).mul(scales[s1 + s]).fma(y, b);
-                    y = FloatVector.fromArray(F, x, k + 32 + i);
-                    a = ((FloatVector) va.and(15).or(ta.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(scales[s0 + s + 2]).fma(y, a);
-                    b = ((FloatVector) vb.and(15).or(tb.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(scales[s1 + s + 2]).fma(y, b);
-                    y = FloatVector.fromArray(F, x, k + 64 + i);
-                    a = ((FloatVector) ua.lanewise(VectorOperators.LSHR, 4).and(15).or(ta.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).mul(scales[s0 + s + 4]).fma(y, a);
-                    b = ((FloatVector) ub.lanewise(VectorOperators.LSHR, 4).and(15).or(tb.lanewise(VectorOperators.LSHR, 4).and(0x30)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).mul(scales[s1 + s + 4]).fma(y, b);
-                    y = FloatVector.fromArray(F, x, k + 96 + i);
-                    a = ((FloatVector) va.lanewise(VectorOperators.LSHR, 4).and(15).or(ta.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).mul(scales[s0 + s + 6]).fma(y, a);
-                    b = ((FloatVector) vb.lanewise(VectorOperators.LSHR, 4).and(15).or(tb.lanewise(VectorOperators.LSHR, 6).and(0x30)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).mul(scales[s1 + s + 6]).fma(y, b);
                 }
             }
         }

@@ -16,7 +16,7 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * Q5_0  quants 16: ggml's qs             scales d, highs qh             w = d·(q − 16)
  * Q4_K  quants 128: qs                   scales d·sc_j, offsets −dmin·m_j (8 each)  w = d·sc·q − dmin·m
  * Q5_K  quants 160: qh[32], qs[128]      scales d·sc_j, offsets −dmin·m_j (8 each)
- * Q6_K  quants 192: ql[128], qh[64]      scales d·sc_i (16)             w = d·sc·(q − 32)
+ * Q6_K  quants 256: q − 32 as int8         scales d·sc_i (16)             w = d·sc·(q − 32)
  * </pre>
  * Every decoded scale is the f32 value ggml's {@code dequantize_row_*} computes first ({@code d},
  * {@code d * sc}, {@code dmin * m}, all exact products), so {@link #get} reproduces ggml's values
@@ -24,7 +24,10 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * flipped: {@code q ^ 8} read as a 4-bit two's complement number is {@code q − 8}, which the
  * kernels sign-extend with shifts instead of masking and subtracting. The f32 scales cost 2 bytes
  * per 32-value block (Q8_0 34 → 36 bytes, Q4_0 18 → 20, Q5_0 22 → 24) and 16 to 48 bytes per K-quant
- * super-block (Q4_K 144 → 192, Q5_K 176 → 224, Q6_K 210 → 256); {@link #bytes} counts them.
+ * super-block (Q4_K 144 → 192, Q5_K 176 → 224); {@link #bytes} counts them. Q6_K's six-bit values are
+ * merged into whole bytes (210 → 320 bytes): its decoder then is Q8_0's with a scale per 16 values,
+ * where unpacking ql and qh took three loads and a dozen operations per vector (half the speed, and
+ * a kernel large enough that C2 at times left it to the Vector API's scalar fallback).
  */
 final class BlockRows {
 
@@ -43,13 +46,6 @@ final class BlockRows {
     final int scaleBase;
     final int quantStride;
     final int scaleStride;
-    /**
-     * The column offsets of the {@code L}-value vectors of a row in the order its products add them
-     * up: the order in which {@link BlockDot} decodes the format in registers, followed by the strip
-     * kernels ({@link StripDot}) so that both give bitwise the same sums. Column order except Q6_K,
-     * whose decoder produces four vectors 32 values apart from one load of its three byte vectors.
-     */
-    final int[] steps;
 
     private BlockRows(Format format, int rows, int cols, byte[] quants, float[] scales, float[] offsets, int[] highs,
                       int quantBase, int scaleBase) {
@@ -65,28 +61,8 @@ final class BlockRows {
         int blocks = cols / format.blockSize();
         this.quantStride = blocks * quantBytes(format);
         this.scaleStride = blocks * scalesPerBlock(format);
-        this.steps = steps(format, cols);
     }
 
-    private static int[] steps(Format format, int cols) {
-        int lanes = BlockDequant.L;
-        int[] steps = new int[cols / lanes];
-        int n = 0;
-        if (format == Format.Q6_K) {
-            for (int k = 0; k < cols; k += 128) {
-                for (int i = 0; i < 32; i += lanes) {
-                    for (int p = 0; p < 4; p++) {
-                        steps[n++] = k + 32 * p + i;
-                    }
-                }
-            }
-        } else {
-            for (int k = 0; k < cols; k += lanes) {
-                steps[n++] = k;
-            }
-        }
-        return steps;
-    }
 
     /**
      * Bytes one block takes in this layout: its quants, its f32 scales (and, for Q4_K/Q5_K, mins),
@@ -105,7 +81,7 @@ final class BlockRows {
             case Q4_0, Q5_0 -> 16;
             case Q4_K -> 128;
             case Q5_K -> 160;
-            case Q6_K -> 192;
+            case Q6_K -> 256;
             default -> throw new IllegalArgumentException(format + " is not a block format");
         };
     }
@@ -162,7 +138,13 @@ final class BlockRows {
                     for (int i = 0; i < 16; i++) {
                         scales[s + i] = d * a[o + 192 + i];
                     }
-                    System.arraycopy(a, o, quants, q, 192);
+                    for (int i = 0; i < 256; i++) {
+                        int h = i / 128;
+                        int j = i % 128;
+                        int low = (a[o + 64 * h + j % 64] & 0xff) >>> (j / 64 * 4) & 15;
+                        int high = (a[o + 128 + 32 * h + j % 32] & 0xff) >>> (j / 32 * 2) & 3;
+                        quants[q + i] = (byte) ((low | high << 4) - 32);
+                    }
                 }
                 default -> throw new IllegalArgumentException(format + " is not a block format");
             }
@@ -200,13 +182,7 @@ final class BlockRows {
             case Q4_K -> scales[s + i / 32] * nibble(quants, q, i) + offsets[s + i / 32];
             case Q5_K -> scales[s + i / 32] * (nibble(quants, q + 32, i) | ((quants[q + i % 32] & 0xff) >>> (i / 32) & 1) << 4)
                     + offsets[s + i / 32];
-            case Q6_K -> {
-                int h = i / 128;
-                int j = i % 128;
-                int low = (quants[q + 64 * h + j % 64] & 0xff) >>> (j / 64 * 4) & 15;
-                int high = (quants[q + 128 + 32 * h + j % 32] & 0xff) >>> (j / 32 * 2) & 3;
-                yield scales[s + i / 16] * (float) ((low | high << 4) - 32);
-            }
+            case Q6_K -> scales[s + i / 16] * quants[q + i];
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         };
     }
@@ -216,7 +192,7 @@ final class BlockRows {
         return (a[qs + i / 64 * 32 + i % 32] & 0xff) >>> (i / 32 % 2 * 4) & 15;
     }
 
-    /** Row {@code row} dequantized to f32 at {@code out[oo ..]}, {@code cols} values in column order. */
+    /** Row {@code row} dequantized to f32 at {@code out[oo ..]}: {@code cols} values in column order . */
     void dequantize(int row, float[] out, int oo) {
         int q = quantBase + row * quantStride;
         int s = scaleBase + row * scaleStride;
@@ -235,7 +211,7 @@ final class BlockRows {
     float dot(int row, float[] x, int xo) {
         float[] strip = strip(cols);
         dequantize(row, strip, 0);
-        return StripDot.dot(strip, 0, x, xo, steps);
+        return StripDot.dot(strip, 0, x, xo, cols);
     }
 
     /**
@@ -268,9 +244,9 @@ final class BlockRows {
                 if (whole) {
                     int o0 = outOffset + t * outStride + r;
                     int o1 = o0 + Math.min(1, last) * outStride, o2 = o0 + Math.min(2, last) * outStride, o3 = o0 + last * outStride;
-                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, steps, out, o0, o1, o2, o3);
+                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, cols, out, o0, o1, o2, o3);
                 } else {
-                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, steps, strip, tile, tile + 4, tile + 8, tile + 12);
+                    StripDot.r4x4(strip, 0, w1, w2, w3, x, x0, x1, x2, x3, cols, strip, tile, tile + 4, tile + 8, tile + 12);
                     for (int j = 0; j <= last; j++) {
                         System.arraycopy(strip, tile + 4 * j, out, outOffset + (t + j) * outStride + r, valid);
                     }
@@ -280,21 +256,21 @@ final class BlockRows {
     }
 
     /**
-     * One token, rows {@code [rowStart, rowEnd)} ({@link BlockDot}): Q8_0 four rows a quarter of the
-     * range apart at a time, the other formats (more work per weight: a kernel of four rows outgrows
-     * what C2 compiles into vector code) two rows half the range apart. Where the last part is short,
+     * One token, rows {@code [rowStart, rowEnd)} ({@link BlockDot}): Q8_0 and Q6_K (whole bytes) four
+     * rows a quarter of the range apart at a time; the nibble formats (more work per weight: a kernel
+     * of four rows outgrows what C2 compiles into vector code) two rows half the range apart. Where the last part is short,
      * its missing row repeats the first one and is not written.
      */
     void matvec(float[] x, int xo, float[] out, int oo, int rowStart, int rowEnd) {
         float[] tile = strip(4);
-        if (format == Format.Q8_0) {
+        if (format == Format.Q8_0 || format == Format.Q6_K) {
             int quarter = (rowEnd - rowStart + 3) / 4;
             for (int r = rowStart; r < rowStart + quarter; r++) {
                 int r1 = r + quarter, r2 = r1 + quarter, r3 = r2 + quarter;
                 if (r3 < rowEnd) {
-                    q8_0x4(r, r1, r2, r3, x, xo, out, oo + r, oo + r1, oo + r2, oo + r3);
+                    bytes4(r, r1, r2, r3, x, xo, out, oo + r, oo + r1, oo + r2, oo + r3);
                 } else {
-                    q8_0x4(r, r1 < rowEnd ? r1 : r, r2 < rowEnd ? r2 : r, r, x, xo, tile, 0, 1, 2, 3);
+                    bytes4(r, r1 < rowEnd ? r1 : r, r2 < rowEnd ? r2 : r, r, x, xo, tile, 0, 1, 2, 3);
                     out[oo + r] = tile[0];
                     if (r1 < rowEnd) {
                         out[oo + r1] = tile[1];
@@ -318,8 +294,8 @@ final class BlockRows {
         }
     }
 
-    private void q8_0x4(int r0, int r1, int r2, int r3, float[] x, int xo, float[] out, int o0, int o1, int o2, int o3) {
-        BlockDot.q8_0(quants, quantBase + r0 * quantStride, quantBase + r1 * quantStride, quantBase + r2 * quantStride,
+    private void bytes4(int r0, int r1, int r2, int r3, float[] x, int xo, float[] out, int o0, int o1, int o2, int o3) {
+        BlockDot.int8(format == Format.Q8_0 ? 5 : 4, quants, quantBase + r0 * quantStride, quantBase + r1 * quantStride, quantBase + r2 * quantStride,
                 quantBase + r3 * quantStride, scales, scaleBase + r0 * scaleStride, scaleBase + r1 * scaleStride,
                 scaleBase + r2 * scaleStride, scaleBase + r3 * scaleStride, x, xo, cols, out, o0, o1, o2, o3);
     }
@@ -332,7 +308,6 @@ final class BlockRows {
             case Q5_0 -> BlockDot.q5_0(quants, q0, q1, scales, highs, s0, s1, x, xo, cols, out, o0, o1);
             case Q4_K -> BlockDot.q4K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
             case Q5_K -> BlockDot.q5K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
-            case Q6_K -> BlockDot.q6K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
             default -> throw new IllegalStateException("unreachable: " + format + " has no two-row kernel");
         }
     }

@@ -7,10 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register tiles over a strip of dequantized rows ({@link BlockDequant}): four f32 rows against four
  * tokens, the batched products of every block format. Every output is one accumulator chain,
- * {@code acc = fma(w[k ..], x[k ..], acc)} over the vector offsets k of {@code steps} (the format's
- * order, {@link BlockRows#steps}: the order its one-token kernel in {@link BlockDot} decodes in), then
- * one lane reduction: the same operations whatever the tile, so an output is bitwise the same alone
- * ({@link #dot}), decoded in registers, or in a batch of any size. Four rows by four tokens load
+ * {@code acc = fma(w[k ..], x[k ..], acc)} for k = 0, L, 2L, ..., then one lane reduction: the same
+ * operations whatever the tile, so an output is bitwise the same alone ({@link #dot}), decoded in
+ * registers by {@link BlockDot} in the same order, or in a batch of any size. Four rows by four tokens load
  * eight vectors per sixteen FMAs, which keeps AVX-512's FMA units busy where a one-row tile cannot.
  *
  * <p>Rows are at {@code w0 .. w3} in {@code w}, tokens at {@code x0 .. x3} in {@code x}; a caller
@@ -25,9 +24,9 @@ final class StripDot {
     }
 
     /** One row against one token: the chain of one output of the tiles below. */
-    static float dot(float[] w, int w0, float[] x, int x0, int[] steps) {
+    static float dot(float[] w, int w0, float[] x, int x0, int n) {
         FloatVector a = FloatVector.zero(F);
-        for (int k : steps) {
+        for (int k = 0; k < n; k += L) {
             a = FloatVector.fromArray(F, w, w0 + k).fma(FloatVector.fromArray(F, x, x0 + k), a);
         }
         return a.reduceLanes(VectorOperators.ADD);
@@ -38,13 +37,13 @@ final class StripDot {
      * four row vectors and one token vector live (AVX-512 has 32 registers; on AVX2 C2 spills a few,
      * still ahead of narrower tiles there).
      */
-    static void r4x4(float[] w, int w0, int w1, int w2, int w3, float[] x, int x0, int x1, int x2, int x3, int[] steps,
+    static void r4x4(float[] w, int w0, int w1, int w2, int w3, float[] x, int x0, int x1, int x2, int x3, int n,
                      float[] out, int o0, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), c0 = FloatVector.zero(F), d0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), c1 = FloatVector.zero(F), d1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), c2 = FloatVector.zero(F), d2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F), b3 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
-        for (int k : steps) {
+        for (int k = 0; k < n; k += L) {
             FloatVector u = FloatVector.fromArray(F, w, w0 + k);
             FloatVector v = FloatVector.fromArray(F, w, w1 + k);
             FloatVector s = FloatVector.fromArray(F, w, w2 + k);

@@ -100,7 +100,7 @@ class BlockDotTest {
         assertThat(Linear.of(Format.Q4_K, 3, 512, ByteBuffer.allocate(3 * 2 * 144)).bytes()).isEqualTo(3 * 2 * (128 + 64));
         assertThat(Linear.of(Format.Q8_0, 2, 64, ByteBuffer.allocate(2 * 2 * 34)).bytes()).isEqualTo(2 * 2 * (32 + 4));
         assertThat(Linear.of(Format.Q5_0, 1, 64, ByteBuffer.allocate(2 * 22)).bytes()).isEqualTo(2 * (16 + 4 + 4));
-        assertThat(Linear.of(Format.Q6_K, 1, 256, ByteBuffer.allocate(210)).bytes()).isEqualTo(192 + 64);
+        assertThat(Linear.of(Format.Q6_K, 1, 256, ByteBuffer.allocate(210)).bytes()).isEqualTo(256 + 64); // six-bit values held as bytes
         assertThat(Format.Q6_K.rowBytes(7168)).isEqualTo(28 * 210);
         assertThat(Format.BF16.rowBytes(100)).isEqualTo(200);
         assertThat(Format.Q5_0.blockSize()).isEqualTo(32);
