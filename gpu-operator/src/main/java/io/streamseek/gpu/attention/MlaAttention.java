@@ -183,18 +183,30 @@ public final class MlaAttention {
         int expanded = heads * kvRow;
         int qo = t * heads * qk + h * qk;
         float[] scores = b.scores;
-        for (int pos = 0; pos < context; pos++) {
-            // k = [kv_b_proj(c_kv) key half of head h, k_pe]
+        float[] partial = b.partial;
+        int pos = 0;
+        // k = [kv_b_proj(c_kv) key half of head h, k_pe]; four positions at a time, each score the
+        // same sum of two dots as one at a time.
+        for (; pos + 4 <= context; pos += 4) {
+            int k = pos * expanded + h * kvRow;
+            Kernels.dot4(s.q, qo, s.keysValues, k, s.keysValues, k + expanded, s.keysValues, k + 2 * expanded,
+                    s.keysValues, k + 3 * expanded, nope, scores, pos);
+            Kernels.dot4(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora,
+                    cache.rowArray(layer, pos + 1), cache.rowOffset(layer, pos + 1) + lora,
+                    cache.rowArray(layer, pos + 2), cache.rowOffset(layer, pos + 2) + lora,
+                    cache.rowArray(layer, pos + 3), cache.rowOffset(layer, pos + 3) + lora, ropeDim, partial, 0);
+            for (int j = 0; j < 4; j++) {
+                scores[pos + j] = (scores[pos + j] + partial[j]) * spec.softmaxScale();
+            }
+        }
+        for (; pos < context; pos++) {
             float score = Kernels.dot(s.q, qo, s.keysValues, pos * expanded + h * kvRow, nope)
                     + Kernels.dot(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora, ropeDim);
             scores[pos] = score * spec.softmaxScale();
         }
         Kernels.softmax(scores, 0, context);
         int ao = t * heads * v + h * v;
-        java.util.Arrays.fill(s.attn, ao, ao + v, 0f);
-        for (int pos = 0; pos < context; pos++) {
-            Kernels.axpy(scores[pos], s.keysValues, pos * expanded + h * kvRow + nope, s.attn, ao, v);
-        }
+        Kernels.weightedRows(scores, 0, context, s.keysValues, h * kvRow + nope, expanded, s.attn, ao, v);
     }
 
     /*

@@ -47,6 +47,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         float[] scores = new float[0];  // [context] (naive) or [context, heads] (absorbed)
         float[][] rows = new float[0][]; // [context]: the array holding each position's latent row
         int[] offsets = new int[0];      // [context]: the row's offset in it
+        final float[] partial = new float[4]; // [4]: the rotary parts of four positions' scores (naive)
     }
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {

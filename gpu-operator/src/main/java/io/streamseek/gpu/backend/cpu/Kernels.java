@@ -85,4 +85,82 @@ public final class Kernels {
         }
         return sum;
     }
+
+    /**
+     * {@link #dot} of {@code a} with four vectors at once ({@code out[outOffset + j] = a · b_j}), each
+     * bitwise its {@link #dot}: the same accumulators, order and tail per vector, {@code a} loaded once
+     * for the four. Attention scores, four key positions per call.
+     */
+    public static void dot4(float[] a, int aOffset, float[] b0, int o0, float[] b1, int o1, float[] b2, int o2, float[] b3, int o3,
+                            int n, float[] out, int outOffset) {
+        FloatVector p0 = FloatVector.zero(F), p1 = FloatVector.zero(F), q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
+        FloatVector r0 = FloatVector.zero(F), r1 = FloatVector.zero(F), t0 = FloatVector.zero(F), t1 = FloatVector.zero(F);
+        int l = F.length();
+        int i = 0;
+        for (int upper = n - n % (2 * l); i < upper; i += 2 * l) {
+            FloatVector u = FloatVector.fromArray(F, a, aOffset + i);
+            FloatVector v = FloatVector.fromArray(F, a, aOffset + i + l);
+            p0 = u.fma(FloatVector.fromArray(F, b0, o0 + i), p0);
+            p1 = v.fma(FloatVector.fromArray(F, b0, o0 + i + l), p1);
+            q0 = u.fma(FloatVector.fromArray(F, b1, o1 + i), q0);
+            q1 = v.fma(FloatVector.fromArray(F, b1, o1 + i + l), q1);
+            r0 = u.fma(FloatVector.fromArray(F, b2, o2 + i), r0);
+            r1 = v.fma(FloatVector.fromArray(F, b2, o2 + i + l), r1);
+            t0 = u.fma(FloatVector.fromArray(F, b3, o3 + i), t0);
+            t1 = v.fma(FloatVector.fromArray(F, b3, o3 + i + l), t1);
+        }
+        float s0 = p0.add(p1).reduceLanes(VectorOperators.ADD);
+        float s1 = q0.add(q1).reduceLanes(VectorOperators.ADD);
+        float s2 = r0.add(r1).reduceLanes(VectorOperators.ADD);
+        float s3 = t0.add(t1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += a[aOffset + i] * b0[o0 + i];
+            s1 += a[aOffset + i] * b1[o1 + i];
+            s2 += a[aOffset + i] * b2[o2 + i];
+            s3 += a[aOffset + i] * b3[o3 + i];
+        }
+        out[outOffset] = s0;
+        out[outOffset + 1] = s1;
+        out[outOffset + 2] = s2;
+        out[outOffset + 3] = s3;
+    }
+
+    /**
+     * {@code out[outOffset ..] = Σ_j p[pOffset + j] · x[xOffset + j·stride ..]} over {@code count}
+     * rows of {@code n} values: bitwise zero-filling {@code out} and calling {@link #axpy} per row,
+     * but each group of four output vectors stays in registers across all rows instead of being
+     * loaded and stored once per row. Attention's probability-weighted sum of values.
+     */
+    public static void weightedRows(float[] p, int pOffset, int count, float[] x, int xOffset, int stride, float[] out, int outOffset, int n) {
+        int l = F.length();
+        int i = 0;
+        for (int upper = F.loopBound(n) - F.loopBound(n) % (4 * l); i < upper; i += 4 * l) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int j = 0, row = xOffset + i; j < count; j++, row += stride) {
+                FloatVector scale = FloatVector.broadcast(F, p[pOffset + j]);
+                a0 = FloatVector.fromArray(F, x, row).fma(scale, a0);
+                a1 = FloatVector.fromArray(F, x, row + l).fma(scale, a1);
+                a2 = FloatVector.fromArray(F, x, row + 2 * l).fma(scale, a2);
+                a3 = FloatVector.fromArray(F, x, row + 3 * l).fma(scale, a3);
+            }
+            a0.intoArray(out, outOffset + i);
+            a1.intoArray(out, outOffset + i + l);
+            a2.intoArray(out, outOffset + i + 2 * l);
+            a3.intoArray(out, outOffset + i + 3 * l);
+        }
+        for (int upper = F.loopBound(n); i < upper; i += l) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int j = 0, row = xOffset + i; j < count; j++, row += stride) {
+                a0 = FloatVector.fromArray(F, x, row).fma(FloatVector.broadcast(F, p[pOffset + j]), a0);
+            }
+            a0.intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            float sum = 0f;
+            for (int j = 0; j < count; j++) {
+                sum += p[pOffset + j] * x[xOffset + j * stride + i];
+            }
+            out[outOffset + i] = sum;
+        }
+    }
 }
