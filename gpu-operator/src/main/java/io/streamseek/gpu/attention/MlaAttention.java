@@ -30,7 +30,9 @@ public final class MlaAttention {
     private final MlaWeights weights;
     private final RotaryEmbedding rope;
     private final int layer;
-    private final Linear kvBLinear;  // kv_b_proj in f32 [heads × (nope + v), kv_lora_rank]: the naive path's expansion
+    private final float[] kvBKeys;   // kv_b_proj's key rows in f32, [heads × nope, kv_lora_rank] row-major: the naive path's transposed keys
+    private final float[] kvBValueRows; // its value rows in f32, [heads × v, kv_lora_rank] row-major,
+    private final Linear kvBValues;     // as a weight: the naive path's values
     private final Linear[] absorbK;  // [head]: W_k[h]ᵀ [kv_lora_rank, nope], moves a query into latent space
     private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank]
 
@@ -49,10 +51,18 @@ public final class MlaAttention {
                 kvB[r * b.cols() + c] = b.get(r, c);
             }
         }
-        this.kvBLinear = Linear.ofFloats(b.rows(), b.cols(), kvB);
+        int v = spec.vHeadDim();
+        float[] keyRows = new float[spec.numHeads() * nope * lora];
+        float[] valueRows = new float[spec.numHeads() * v * lora];
+        for (int h = 0; h < spec.numHeads(); h++) {
+            System.arraycopy(kvB, h * kvRow * lora, keyRows, h * nope * lora, nope * lora);
+            System.arraycopy(kvB, (h * kvRow + nope) * lora, valueRows, h * v * lora, v * lora);
+        }
+        this.kvBKeys = keyRows;
+        this.kvBValueRows = valueRows;
+        this.kvBValues = Linear.ofFloats(spec.numHeads() * v, lora, valueRows);
         this.absorbK = new Linear[spec.numHeads()];
         this.absorbV = new Linear[spec.numHeads()];
-        int v = spec.vHeadDim();
         // The decode path reads these for every token: kept in the checkpoint's own precision where
         // that loses nothing (bf16 kv_b transposes exactly; a split GGUF stores them ready), else f32.
         Linear[][] stored = weights.kvBHeads();
@@ -75,7 +85,7 @@ public final class MlaAttention {
                         Linear.Layout.forColumns(lora));
             } else {
                 absorbK[h] = Linear.ofFloats(lora, nope, kT);
-                absorbV[h] = kvBLinear.rows(h * kvRow + nope, v);
+                absorbV[h] = kvBValues.rows(h * v, v);
             }
         }
     }
@@ -139,7 +149,7 @@ public final class MlaAttention {
             }
             if (batch.path(i) == Path.NAIVE) {
                 // The expansion belongs to this segment, so its heads run before the next one's.
-                expandKeysAndValues(startPos + count, cache, s);
+                expandValues(startPos + count, cache, s);
                 s.clearTasks();
                 for (int t = first; t < first + count; t++) {
                     s.addTask(t, startPos + t - first + 1, cache);
@@ -161,52 +171,63 @@ public final class MlaAttention {
         s.workers.matmul(weights.oProj(), s.attn, 0, heads * spec.vHeadDim(), out, 0, hidden, numTokens);
     }
 
-    /** The naive path's keys and values: {@code kv_b_proj(c_kv)} for every cached position, once per chunk. */
-    private void expandKeysAndValues(int context, LatentCache cache, MlaScratch s) {
+    /**
+     * The naive path's values, {@code kv_b_proj(c_kv)}'s value rows for every cached position, once
+     * per chunk (its keys are built per head, transposed: {@link #attendNaive}); the latents stay
+     * gathered in {@code s.latents} for those.
+     */
+    private void expandValues(int context, LatentCache cache, MlaScratch s) {
         int lora = spec.kvLoraRank();
         for (int pos = 0; pos < context; pos++) {
             System.arraycopy(cache.rowArray(layer, pos), cache.rowOffset(layer, pos), s.latents, pos * lora, lora);
         }
-        int expanded = spec.numHeads() * (spec.qkNopeHeadDim() + spec.vHeadDim());
-        s.workers.matmul(kvBLinear, s.latents, 0, lora, s.keysValues, 0, expanded, context);
+        int width = spec.numHeads() * spec.vHeadDim();
+        s.workers.matmul(kvBValues, s.latents, 0, lora, s.values, 0, width, context);
     }
 
-    /** One head of one token over the expanded keys and values: runs on any worker slice. */
-    void attendNaive(int t, int h, int context, LatentCache cache, MlaScratch s, MlaScratch.Slice b) {
+    /**
+     * One head for every token of the segment (the tasks, in position order, sharing one cache):
+     * the head's keys built once, transposed — {@code K_hᵀ [qk_head_dim, context]}, the no-rope rows as
+     * the product of the gathered latents with this head's kv_b key rows, the rope rows copied from the cache — so that a token's scores are
+     * broadcast-FMAs over positions held in vector lanes ({@link Kernels#transposedScores}) instead
+     * of one reduced dot per position. Then softmax and the weighted sum of the expanded values.
+     * Each score is one chain over the head's dimensions in order: the same for a token however
+     * many others share the segment.
+     */
+    void attendNaive(int h, MlaScratch s, MlaScratch.Slice b) {
         int heads = spec.numHeads();
         int qk = spec.qkHeadDim();
         int nope = spec.qkNopeHeadDim();
         int ropeDim = spec.qkRopeHeadDim();
         int lora = spec.kvLoraRank();
         int v = spec.vHeadDim();
-        int kvRow = nope + v;
-        int expanded = heads * kvRow;
-        int qo = t * heads * qk + h * qk;
-        float[] scores = b.scores;
-        float[] partial = b.partial;
-        int pos = 0;
-        // k = [kv_b_proj(c_kv) key half of head h, k_pe]; four positions at a time, each score the
-        // same sum of two dots as one at a time.
-        for (; pos + 4 <= context; pos += 4) {
-            int k = pos * expanded + h * kvRow;
-            Kernels.dot4(s.q, qo, s.keysValues, k, s.keysValues, k + expanded, s.keysValues, k + 2 * expanded,
-                    s.keysValues, k + 3 * expanded, nope, scores, pos);
-            Kernels.dot4(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora,
-                    cache.rowArray(layer, pos + 1), cache.rowOffset(layer, pos + 1) + lora,
-                    cache.rowArray(layer, pos + 2), cache.rowOffset(layer, pos + 2) + lora,
-                    cache.rowArray(layer, pos + 3), cache.rowOffset(layer, pos + 3) + lora, ropeDim, partial, 0);
-            for (int j = 0; j < 4; j++) {
-                scores[pos + j] = (scores[pos + j] + partial[j]) * spec.softmaxScale();
+        int context = 0;
+        for (int i = 0; i < s.taskCount; i++) {
+            context = Math.max(context, s.taskContext(i));
+        }
+        LatentCache cache = s.taskCache(0);
+        int lanes = Kernels.lanes();
+        int width = (context + lanes - 1) / lanes * lanes;
+        float[] keys = b.keys;
+        s.latentRows.matmul(kvBKeys, h * nope * lora, lora, keys, 0, width, nope, 0, context);
+        for (int pos = 0; pos < context; pos++) {
+            float[] row = cache.rowArray(layer, pos);
+            int ro = cache.rowOffset(layer, pos) + lora;
+            for (int r = 0; r < ropeDim; r++) {
+                keys[(nope + r) * width + pos] = row[ro + r];
             }
         }
-        for (; pos < context; pos++) {
-            float score = Kernels.dot(s.q, qo, s.keysValues, pos * expanded + h * kvRow, nope)
-                    + Kernels.dot(s.q, qo + nope, cache.rowArray(layer, pos), cache.rowOffset(layer, pos) + lora, ropeDim);
-            scores[pos] = score * spec.softmaxScale();
+        float[] scores = b.scores;
+        for (int i = 0; i < s.taskCount; i++) {
+            int t = s.taskToken(i);
+            int n = s.taskContext(i);
+            Kernels.transposedScores(s.q, t * heads * qk + h * qk, keys, width, qk, n, scores);
+            for (int pos = 0; pos < n; pos++) {
+                scores[pos] *= spec.softmaxScale();
+            }
+            Kernels.softmax(scores, 0, n);
+            Kernels.weightedRows(scores, 0, n, s.values, h * v, heads * v, s.attn, t * heads * v + h * v, v);
         }
-        Kernels.softmax(scores, 0, context);
-        int ao = t * heads * v + h * v;
-        Kernels.weightedRows(scores, 0, context, s.keysValues, h * kvRow + nope, expanded, s.attn, ao, v);
     }
 
     /*
@@ -294,9 +315,22 @@ public final class MlaAttention {
         return weights;
     }
 
-    /** {@code kv_b_proj} widened to f32 {@code [heads × (nope + v), kv_lora_rank]}: what both attention paths multiply by. */
+    /**
+     * {@code kv_b_proj} widened to f32 {@code [heads × (nope + v), kv_lora_rank]}, rows in the
+     * checkpoint's order: what a device backend uploads. Assembled from the key and value rows on
+     * each call (at upload time), so the CPU path holds each value once.
+     */
     public Linear kvBF32() {
-        return kvBLinear;
+        int lora = spec.kvLoraRank();
+        int nope = spec.qkNopeHeadDim();
+        int v = spec.vHeadDim();
+        int heads = spec.numHeads();
+        float[] rows = new float[heads * (nope + v) * lora];
+        for (int h = 0; h < heads; h++) {
+            System.arraycopy(kvBKeys, h * nope * lora, rows, h * (nope + v) * lora, nope * lora);
+            System.arraycopy(kvBValueRows, h * v * lora, rows, (h * (nope + v) + nope) * lora, v * lora);
+        }
+        return Linear.ofFloats(heads * (nope + v), lora, rows);
     }
 
     public RotaryEmbedding rope() {

@@ -1,6 +1,7 @@
 package io.streamseek.gpu.attention;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.cache.LatentCache;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +23,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     float[] qa;      // [tokens, q_lora_rank]
     float[] kv;      // [tokens, kv_lora_rank + qk_rope_head_dim]
     float[] latents;    // [context, kv_lora_rank]: the naive path's copy of c_kv
-    float[] keysValues; // [context, heads × (qk_nope_head_dim + v_head_dim)]: the naive path's expansion
+    Linear latentRows;  // latents as an f32 weight of [capacity, kv_lora_rank]: the naive path's transposed keys
+    float[] values;     // [context, heads × v_head_dim]: the naive path's expanded values
     float[] q;       // [tokens, heads × qk_head_dim]
     float[] attn;    // [tokens, heads × v_head_dim]
     float[] qLatent; // [absorbed tokens, heads, kv_lora_rank + qk_rope_head_dim]
@@ -47,7 +49,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         float[] scores = new float[0];  // [context] (naive) or [context, heads] (absorbed)
         float[][] rows = new float[0][]; // [context]: the array holding each position's latent row
         int[] offsets = new int[0];      // [context]: the row's offset in it
-        final float[] partial = new float[4]; // [4]: the rotary parts of four positions' scores (naive)
+        float[] keys = new float[0];     // [qk_head_dim, context rounded up to whole vectors]: one head's keys, transposed (naive)
     }
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
@@ -60,7 +62,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         this.qLatent = new float[0];
         this.oLatent = new float[0];
         this.latents = new float[0];
-        this.keysValues = new float[0];
+        this.latentRows = Linear.ofFloats(0, spec.kvLoraRank(), latents);
+        this.values = new float[0];
         this.slices = new Slice[workers.threads()];
         for (int i = 0; i < slices.length; i++) {
             slices[i] = new Slice();
@@ -86,13 +89,16 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         }
         if (slices[0].rows.length < context) {
             int grown = Math.max(context, 2 * slices[0].rows.length);
+            int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
             for (Slice slice : slices) {
-                slice.scores = new float[grown * spec.numHeads()];
+                slice.scores = new float[Math.max(grown * spec.numHeads(), grown + lanes)];
                 slice.rows = new float[grown][];
                 slice.offsets = new int[grown];
+                slice.keys = new float[spec.qkHeadDim() * (grown + lanes)];
             }
             latents = new float[grown * spec.kvLoraRank()];
-            keysValues = new float[grown * spec.numHeads() * (spec.qkNopeHeadDim() + spec.vHeadDim())];
+            latentRows = Linear.ofFloats(grown, spec.kvLoraRank(), latents);
+            values = new float[grown * spec.numHeads() * spec.vHeadDim()];
         }
     }
 
@@ -164,10 +170,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
                 }
             }
             case NAIVE -> {
-                int total = taskCount * heads;
-                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
-                    int task = i / heads;
-                    layer.attendNaive(taskToken[task], i % heads, taskContext[task], taskCache[task], this, buffers);
+                for (int h = next.getAndIncrement(); h < heads; h = next.getAndIncrement()) {
+                    layer.attendNaive(h, this, buffers);
                 }
             }
         }

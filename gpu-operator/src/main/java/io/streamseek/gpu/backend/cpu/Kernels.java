@@ -86,43 +86,43 @@ public final class Kernels {
         return sum;
     }
 
+    /** f32 lanes of this machine's vectors: the granularity of {@link #transposedScores}' rows. */
+    public static int lanes() {
+        return F.length();
+    }
+
     /**
-     * {@link #dot} of {@code a} with four vectors at once ({@code out[outOffset + j] = a · b_j}), each
-     * bitwise its {@link #dot}: the same accumulators, order and tail per vector, {@code a} loaded once
-     * for the four. Attention scores, four key positions per call.
+     * {@code out[p] = Σ_d q[qOffset + d] · k[d·width + p]} for p in {@code [0, count)} rounded up to
+     * whole vectors ({@code width} at least that): scores of one query against keys stored transposed,
+     * positions in the lanes. Each lane is one FMA chain over {@code d = 0 .. dims − 1} in order,
+     * whichever block of positions it falls in; four vectors of positions at a time share each
+     * broadcast of {@code q[d]}.
      */
-    public static void dot4(float[] a, int aOffset, float[] b0, int o0, float[] b1, int o1, float[] b2, int o2, float[] b3, int o3,
-                            int n, float[] out, int outOffset) {
-        FloatVector p0 = FloatVector.zero(F), p1 = FloatVector.zero(F), q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
-        FloatVector r0 = FloatVector.zero(F), r1 = FloatVector.zero(F), t0 = FloatVector.zero(F), t1 = FloatVector.zero(F);
+    public static void transposedScores(float[] q, int qOffset, float[] k, int width, int dims, int count, float[] out) {
         int l = F.length();
-        int i = 0;
-        for (int upper = n - n % (2 * l); i < upper; i += 2 * l) {
-            FloatVector u = FloatVector.fromArray(F, a, aOffset + i);
-            FloatVector v = FloatVector.fromArray(F, a, aOffset + i + l);
-            p0 = u.fma(FloatVector.fromArray(F, b0, o0 + i), p0);
-            p1 = v.fma(FloatVector.fromArray(F, b0, o0 + i + l), p1);
-            q0 = u.fma(FloatVector.fromArray(F, b1, o1 + i), q0);
-            q1 = v.fma(FloatVector.fromArray(F, b1, o1 + i + l), q1);
-            r0 = u.fma(FloatVector.fromArray(F, b2, o2 + i), r0);
-            r1 = v.fma(FloatVector.fromArray(F, b2, o2 + i + l), r1);
-            t0 = u.fma(FloatVector.fromArray(F, b3, o3 + i), t0);
-            t1 = v.fma(FloatVector.fromArray(F, b3, o3 + i + l), t1);
+        int end = (count + l - 1) / l * l;
+        int p = 0;
+        for (; p + 4 * l <= end; p += 4 * l) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int d = 0, row = p; d < dims; d++, row += width) {
+                FloatVector qd = FloatVector.broadcast(F, q[qOffset + d]);
+                a0 = FloatVector.fromArray(F, k, row).fma(qd, a0);
+                a1 = FloatVector.fromArray(F, k, row + l).fma(qd, a1);
+                a2 = FloatVector.fromArray(F, k, row + 2 * l).fma(qd, a2);
+                a3 = FloatVector.fromArray(F, k, row + 3 * l).fma(qd, a3);
+            }
+            a0.intoArray(out, p);
+            a1.intoArray(out, p + l);
+            a2.intoArray(out, p + 2 * l);
+            a3.intoArray(out, p + 3 * l);
         }
-        float s0 = p0.add(p1).reduceLanes(VectorOperators.ADD);
-        float s1 = q0.add(q1).reduceLanes(VectorOperators.ADD);
-        float s2 = r0.add(r1).reduceLanes(VectorOperators.ADD);
-        float s3 = t0.add(t1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s0 += a[aOffset + i] * b0[o0 + i];
-            s1 += a[aOffset + i] * b1[o1 + i];
-            s2 += a[aOffset + i] * b2[o2 + i];
-            s3 += a[aOffset + i] * b3[o3 + i];
+        for (; p < end; p += l) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int d = 0, row = p; d < dims; d++, row += width) {
+                a0 = FloatVector.fromArray(F, k, row).fma(FloatVector.broadcast(F, q[qOffset + d]), a0);
+            }
+            a0.intoArray(out, p);
         }
-        out[outOffset] = s0;
-        out[outOffset + 1] = s1;
-        out[outOffset + 2] = s2;
-        out[outOffset + 3] = s3;
     }
 
     /**

@@ -7,23 +7,28 @@ import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The batched attention kernels give bitwise what their one-at-a-time forms give. */
+/** The prefill attention kernels give bitwise the scalar chains they stand for. */
 class KernelsTest {
 
     @Test
-    void dot4IsBitwiseFourDots() {
+    void transposedScoresAreOneChainPerPositionWhateverTheBlock() {
         SplittableRandom random = new SplittableRandom(3);
-        for (int n : new int[] {1, 7, 16, 32, 33, 64, 96, 130}) {
-            float[] a = BlockDotTest.gaussian(random, n + 3);
-            float[] b = BlockDotTest.gaussian(random, 5 * n + 11);
-            float[] c = BlockDotTest.gaussian(random, n + 2);
-            float[] out = new float[6];
-            int[] offsets = {1, n + 4, 2 * n + 9, 2};
-            Kernels.dot4(a, 3, b, offsets[0], b, offsets[1], b, offsets[2], c, offsets[3], n, out, 2);
-            assertThat(out[2]).as("n %d, vector 0", n).isEqualTo(Kernels.dot(a, 3, b, offsets[0], n));
-            assertThat(out[3]).as("n %d, vector 1", n).isEqualTo(Kernels.dot(a, 3, b, offsets[1], n));
-            assertThat(out[4]).as("n %d, vector 2", n).isEqualTo(Kernels.dot(a, 3, b, offsets[2], n));
-            assertThat(out[5]).as("n %d, vector 3", n).isEqualTo(Kernels.dot(a, 3, c, offsets[3], n));
+        int lanes = Kernels.lanes();
+        for (int dims : new int[] {1, 32, 96, 192}) {
+            for (int count : new int[] {1, lanes - 1, lanes, 4 * lanes + 3, 9 * lanes}) {
+                int width = (count + lanes - 1) / lanes * lanes + lanes;
+                float[] q = BlockDotTest.gaussian(random, dims + 5);
+                float[] k = BlockDotTest.gaussian(random, dims * width);
+                float[] out = new float[width];
+                Kernels.transposedScores(q, 5, k, width, dims, count, out);
+                for (int p = 0; p < count; p++) {
+                    float chain = 0f;
+                    for (int d = 0; d < dims; d++) {
+                        chain = Math.fma(k[d * width + p], q[5 + d], chain);
+                    }
+                    assertThat(out[p]).as("%d dims, %d positions, position %d", dims, count, p).isEqualTo(chain);
+                }
+            }
         }
     }
 
