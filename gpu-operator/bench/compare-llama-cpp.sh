@@ -13,7 +13,8 @@
 #   --out DIR           keeps every tool's raw output and results.csv (default: a temporary folder)
 #
 # Figures: prefill tokens/s (llama-bench pp vs bench-engine prefill), batch-1 decode tokens/s
-# (llama-bench tg vs bench-engine decode), and serving as generated tokens per second of wall time
+# (llama-bench tg vs bench-engine decode) — each the mean of 3 repetitions after a warm-up on both
+# sides (llama-bench's avg_ts; the mean of bench-engine's "run N" lines, not its best) — and serving as generated tokens per second of wall time
 # at each concurrency (llama-batched-bench: npl × ntg / total time, vs bench's tokens/s, which
 # counts the same over the level's wall time). LLAMA_BIN_DIR holds llama-bench and
 # llama-batched-bench (a CPU build; ../shared/tools/llama.cpp/bin in this project's workspace).
@@ -68,8 +69,9 @@ llama_round() {
 streamseek_round() {
   local r=$1 log="$OUT/streamseek-$1"
   "$ROOT/streamseek" bench-engine --model "$MODEL" --prompt-len "$PP" --decode-tokens "$TG" --runs 3 >"$log-engine.txt" 2>"$log-engine.err"
-  awk -v r="$r" '/^prefill:/ { print r ",streamseek,prefill," $2 } /^decode \(batch 1\):/ { print r ",streamseek,decode," $4 }' \
-    "$log-engine.txt" >>"$RESULTS"
+  # "  run N: prefill P tokens/s, decode D tokens/s": the mean over runs, as llama-bench's avg_ts.
+  awk -v r="$r" '/^  run [0-9]+:/ { p += $4; d += $7; n++ }
+    END { printf "%s,streamseek,prefill,%.1f\n%s,streamseek,decode,%.2f\n", r, p / n, r, d / n }' "$log-engine.txt" >>"$RESULTS"
   "$ROOT/streamseek" bench --model "$MODEL" --concurrency "$LEVELS" --prompt-len "$SP" --max-tokens "$ST" \
     --no-invariance-cost --out "$log-bench" >"$log-bench.txt" 2>"$log-bench.err"
   awk -F, -v r="$r" 'NR > 1 { print r ",streamseek,serve@" $1 "," $2 }' "$log-bench/bench.csv" >>"$RESULTS"
