@@ -13,8 +13,9 @@
 #   --out DIR           keeps every tool's raw output and results.csv (default: a temporary folder)
 #
 # Figures: prefill tokens/s (llama-bench pp vs bench-engine prefill), batch-1 decode tokens/s
-# (llama-bench tg vs bench-engine decode) — each the mean of 3 repetitions after a warm-up on both
-# sides (llama-bench's avg_ts; the mean of bench-engine's "run N" lines, not its best) — and serving as generated tokens per second of wall time
+# (llama-bench tg vs bench-engine decode) — each the mean of 3 repetitions after warm-up on both
+# sides (llama-bench: one run, its avg_ts; bench-engine: five, the JIT finishing its compiles, then the
+# mean of its "run N" lines, not its best) — and serving as generated tokens per second of wall time
 # at each concurrency (llama-batched-bench: npl × ntg / total time, vs bench's tokens/s, which
 # counts the same over the level's wall time). LLAMA_BIN_DIR holds llama-bench and
 # llama-batched-bench (a CPU build; ../shared/tools/llama.cpp/bin in this project's workspace).

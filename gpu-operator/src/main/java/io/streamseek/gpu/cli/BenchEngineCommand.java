@@ -15,23 +15,25 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * {@code bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N]}: prefill and
+ * {@code bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N] [--warmup N]}: prefill and
  * batch-1 decode speed of the CPU backend, beside this machine's measured read bandwidth and the
  * bytes one decode step must read, i.e. the fraction of the memory roofline reached.
  */
 final class BenchEngineCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N]",
+            "usage: ./streamseek bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N] [--warmup N]",
             "  --prompt-len N      prompt tokens for the prefill measurement (default 128)",
             "  --decode-tokens N   tokens decoded per run (default 64)",
-            "  --runs N            measured runs after one warm-up; the best is reported (default 3)");
+            "  --runs N            measured runs after the warm-up; the best is reported, each run printed (default 3)",
+            "  --warmup N          unmeasured runs first (default 5): on two cores the JIT's compiler threads",
+            "                      take a core from the kernels for seconds after the first runs");
 
     private BenchEngineCommand() {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("bench-engine", args, 1, Set.of("--model", "--prompt-len", "--decode-tokens", "--runs"), Set.of("--help"));
+        Args a = Args.parse("bench-engine", args, 1, Set.of("--model", "--prompt-len", "--decode-tokens", "--runs", "--warmup"), Set.of("--help"));
         if (a.has("--help")) {
             out.println(USAGE);
             return 0;
@@ -39,6 +41,10 @@ final class BenchEngineCommand {
         int promptLen = (int) a.getLong("--prompt-len", 128);
         int decodeTokens = (int) a.getLong("--decode-tokens", 64);
         int runs = (int) a.getLong("--runs", 3);
+        int warmup = (int) a.getLong("--warmup", 5);
+        if (runs < 1 || warmup < 0) {
+            throw new IllegalArgumentException("bench-engine: --runs must be at least 1 and --warmup at least 0, were " + runs + " and " + warmup);
+        }
         try (Checkpoint checkpoint = Checkpoint.open(Path.of(a.required("--model"))); CpuWorkers workers = CpuWorkers.perCore()) {
             long loadStarted = System.nanoTime();
             DeepSeekModel model = ModelLoader.load(checkpoint);
@@ -50,12 +56,12 @@ final class BenchEngineCommand {
                     checkpoint.path(), workers.threads(), promptLen, decodeTokens, runs);
             double bestPrefill = 0;
             double bestDecode = 0;
-            for (int run = 0; run <= runs; run++) {
+            for (int run = 1 - warmup; run <= runs; run++) {
                 // No stop tokens: every run decodes exactly decodeTokens tokens.
                 Generator.Result result = generator.generate(prompt, decodeTokens, SamplingParams.GREEDY, new int[0], null);
                 double prefill = promptLen / (result.prefillNanos() / 1e9);
                 double decode = (result.tokens().length - 1) / (result.decodeNanos() / 1e9);
-                out.printf("  %s: prefill %.1f tokens/s, decode %.2f tokens/s%n", run == 0 ? "warm-up" : "run " + run, prefill, decode);
+                out.printf("  %s: prefill %.1f tokens/s, decode %.2f tokens/s%n", run <= 0 ? "warm-up" : "run " + run, prefill, decode);
                 if (run > 0) {
                     bestPrefill = Math.max(bestPrefill, prefill);
                     bestDecode = Math.max(bestDecode, decode);
