@@ -86,17 +86,17 @@ final class BlockDequant {
     /**
      * Q4_K: 128 bytes of qs per 256 values; chunk c's bytes qs[32c + i] hold values 64c + i (low
      * nibble, sub-block 2c) and 64c + 32 + i (high nibble, sub-block 2c + 1); {@code w = fma(q, d·sc_j,
-     * −dmin·m_j)}.
+     * −dmin·m_j)}, each sub-block's scale and offset side by side in {@code scales}.
      */
-    static void q4K(byte[] q, int qo, float[] scales, float[] offsets, int so, int n, float[] out, int oo) {
+    static void q4K(byte[] q, int qo, float[] scales, int so, int n, float[] out, int oo) {
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
-            int o = qo + 128 * blk, s = so + 8 * blk;
+            int o = qo + 128 * blk, s = so + 16 * blk;
             for (int c = 0; c < 4; c++) {
                 int qs = o + 32 * c, k = oo + 256 * blk + 64 * c;
                 for (int i = 0; i < 32; i += L) {
                     IntVector v = (IntVector) ByteVector.fromArray(B, q, qs + i).convertShape(VectorOperators.B2I, I, 0);
-                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 2 * c]), FloatVector.broadcast(F, offsets[s + 2 * c])).intoArray(out, k + i);
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 2 * c + 1]), FloatVector.broadcast(F, offsets[s + 2 * c + 1]))
+                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1])).intoArray(out, k + i);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3]))
                             .intoArray(out, k + 32 + i);
                 }
             }
@@ -104,9 +104,9 @@ final class BlockDequant {
     }
 
     /** Q5_K: qh[32] then Q4_K's qs[128]; value 64c + i (+ 32)'s 5th bit is bit 2c (+ 1) of qh[i]. */
-    static void q5K(byte[] q, int qo, float[] scales, float[] offsets, int so, int n, float[] out, int oo) {
+    static void q5K(byte[] q, int qo, float[] scales, int so, int n, float[] out, int oo) {
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
-            int o = qo + 160 * blk, s = so + 8 * blk;
+            int o = qo + 160 * blk, s = so + 16 * blk;
             for (int c = 0; c < 4; c++) {
                 int qs = o + 32 + 32 * c, k = oo + 256 * blk + 64 * c;
                 for (int i = 0; i < 32; i += L) {
@@ -114,9 +114,9 @@ final class BlockDequant {
                     IntVector h = ((IntVector) ByteVector.fromArray(B, q, o + i).convertShape(VectorOperators.B2I, I, 0))
                             .lanewise(VectorOperators.LSHL, 4);
                     ((FloatVector) v.and(15).or(h.lanewise(VectorOperators.LSHR, 2 * c).and(0x10)).convert(VectorOperators.I2F, 0))
-                            .fma(FloatVector.broadcast(F, scales[s + 2 * c]), FloatVector.broadcast(F, offsets[s + 2 * c])).intoArray(out, k + i);
+                            .fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1])).intoArray(out, k + i);
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).or(h.lanewise(VectorOperators.LSHR, 2 * c + 1).and(0x10))
-                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 2 * c + 1]), FloatVector.broadcast(F, offsets[s + 2 * c + 1])).intoArray(out, k + 32 + i);
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3])).intoArray(out, k + 32 + i);
                 }
             }
         }

@@ -106,14 +106,14 @@ final class BlockDot {
         out[o1] = b.reduceLanes(VectorOperators.ADD);
     }
 
-    static void q4K(byte[] q, int q0, int q1, float[] scales, float[] offsets, int s0, int s1,
+    static void q4K(byte[] q, int q0, int q1, float[] scales, int s0, int s1,
                     float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
             for (int j = 0; j < 8; j++) {
                 int sub = 8 * blk + j;
-                FloatVector sa = FloatVector.broadcast(F, scales[s0 + sub]), ma = FloatVector.broadcast(F, offsets[s0 + sub]);
-                FloatVector sb = FloatVector.broadcast(F, scales[s1 + sub]), mb = FloatVector.broadcast(F, offsets[s1 + sub]);
+                FloatVector sa = FloatVector.broadcast(F, scales[s0 + 2 * sub]), ma = FloatVector.broadcast(F, scales[s0 + 2 * sub + 1]);
+                FloatVector sb = FloatVector.broadcast(F, scales[s1 + 2 * sub]), mb = FloatVector.broadcast(F, scales[s1 + 2 * sub + 1]);
                 int o = 128 * blk + 32 * (j / 2), shift = 4 * (j % 2), k = xo + 256 * blk + 32 * j;
                 for (int i = 0; i < 32; i += L) {
                     FloatVector y = FloatVector.fromArray(F, x, k + i);
@@ -128,14 +128,14 @@ final class BlockDot {
         out[o1] = b.reduceLanes(VectorOperators.ADD);
     }
 
-    static void q5K(byte[] q, int q0, int q1, float[] scales, float[] offsets, int s0, int s1,
+    static void q5K(byte[] q, int q0, int q1, float[] scales, int s0, int s1,
                     float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
         for (int blk = 0, blocks = n / 256; blk < blocks; blk++) {
             for (int j = 0; j < 8; j++) {
                 int sub = 8 * blk + j;
-                FloatVector sa = FloatVector.broadcast(F, scales[s0 + sub]), ma = FloatVector.broadcast(F, offsets[s0 + sub]);
-                FloatVector sb = FloatVector.broadcast(F, scales[s1 + sub]), mb = FloatVector.broadcast(F, offsets[s1 + sub]);
+                FloatVector sa = FloatVector.broadcast(F, scales[s0 + 2 * sub]), ma = FloatVector.broadcast(F, scales[s0 + 2 * sub + 1]);
+                FloatVector sb = FloatVector.broadcast(F, scales[s1 + 2 * sub]), mb = FloatVector.broadcast(F, scales[s1 + 2 * sub + 1]);
                 int h = 160 * blk, o = h + 32 + 32 * (j / 2), shift = 4 * (j % 2), k = xo + 256 * blk + 32 * j;
                 for (int i = 0; i < 32; i += L) {
                     FloatVector y = FloatVector.fromArray(F, x, k + i);

@@ -14,8 +14,8 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * Q8_0  quants 32 int8                   scales d                       w = d·q
  * Q4_0  quants 16: ggml's qs ^ 0x88      scales d                       w = d·s, s = the signed nibble (q − 8)
  * Q5_0  quants 16: ggml's qs             scales d, highs qh             w = d·(q − 16)
- * Q4_K  quants 128: qs                   scales d·sc_j, offsets −dmin·m_j (8 each)  w = d·sc·q − dmin·m
- * Q5_K  quants 160: qh[32], qs[128]      scales d·sc_j, offsets −dmin·m_j (8 each)
+ * Q4_K  quants 128: qs                   scales d·sc_j, −dmin·m_j in pairs (16)  w = d·sc·q − dmin·m
+ * Q5_K  quants 160: qh[32], qs[128]      scales d·sc_j, −dmin·m_j in pairs (16)
  * Q6_K  quants 256: q − 32 as int8         scales d·sc_i (16)             w = d·sc·(q − 32)
  * </pre>
  * Every decoded scale is the f32 value ggml's {@code dequantize_row_*} computes first ({@code d},
@@ -38,8 +38,6 @@ final class BlockRows {
     final int cols;
     final byte[] quants;
     final float[] scales;
-    /** Q4_K/Q5_K: {@code −dmin·m_j} per sub-block, indexed like {@link #scales}; null otherwise. */
-    final float[] offsets;
     /** Q5_0: each block's {@code qh}, indexed like {@link #scales}; null otherwise. */
     final int[] highs;
     final int quantBase;
@@ -47,14 +45,13 @@ final class BlockRows {
     final int quantStride;
     final int scaleStride;
 
-    private BlockRows(Format format, int rows, int cols, byte[] quants, float[] scales, float[] offsets, int[] highs,
+    private BlockRows(Format format, int rows, int cols, byte[] quants, float[] scales, int[] highs,
                       int quantBase, int scaleBase) {
         this.format = format;
         this.rows = rows;
         this.cols = cols;
         this.quants = quants;
         this.scales = scales;
-        this.offsets = offsets;
         this.highs = highs;
         this.quantBase = quantBase;
         this.scaleBase = scaleBase;
@@ -65,13 +62,12 @@ final class BlockRows {
 
 
     /**
-     * Bytes one block takes in this layout: its quants, its f32 scales (and, for Q4_K/Q5_K, mins),
+     * Bytes one block takes in this layout: its quants, its f32 scales (for Q4_K/Q5_K with the offsets),
      * and Q5_0's high bits. {@link #bytes} of a whole weight is this per block; the loader sizes the
      * heap by it before anything is copied.
      */
     static int heldBytesPerBlock(Format format) {
-        int mins = format == Format.Q4_K || format == Format.Q5_K ? 2 : 1;
-        return quantBytes(format) + 4 * scalesPerBlock(format) * mins + (format == Format.Q5_0 ? 4 : 0);
+        return quantBytes(format) + 4 * scalesPerBlock(format) + (format == Format.Q5_0 ? 4 : 0);
     }
 
     /** Quant bytes per block in this layout. */
@@ -89,8 +85,7 @@ final class BlockRows {
     static int scalesPerBlock(Format format) {
         return switch (format) {
             case Q8_0, Q4_0, Q5_0 -> 1;
-            case Q4_K, Q5_K -> 8;
-            case Q6_K -> 16;
+            case Q4_K, Q5_K, Q6_K -> 16; // Q4_K/Q5_K: a scale and an offset per 32-value sub-block
             default -> throw new IllegalArgumentException(format + " is not a block format");
         };
     }
@@ -102,7 +97,6 @@ final class BlockRows {
         int qBytes = quantBytes(format);
         byte[] quants = new byte[blocks * qBytes];
         float[] scales = new float[blocks * perBlock];
-        float[] offsets = format == Format.Q4_K || format == Format.Q5_K ? new float[blocks * perBlock] : null;
         int[] highs = format == Format.Q5_0 ? new int[blocks] : null;
         for (int b = 0; b < blocks; b++) {
             int o = b * format.bytesPerBlock();
@@ -128,8 +122,8 @@ final class BlockRows {
                     float d = BlockFormats.f16(a, o);
                     float dmin = BlockFormats.f16(a, o + 2);
                     for (int j = 0; j < 8; j++) {
-                        scales[s + j] = d * BlockFormats.scale(a, o + 4, j);
-                        offsets[s + j] = -(dmin * BlockFormats.min(a, o + 4, j));
+                        scales[s + 2 * j] = d * BlockFormats.scale(a, o + 4, j);
+                        scales[s + 2 * j + 1] = -(dmin * BlockFormats.min(a, o + 4, j));
                     }
                     System.arraycopy(a, o + 16, quants, q, qBytes);
                 }
@@ -149,18 +143,18 @@ final class BlockRows {
                 default -> throw new IllegalArgumentException(format + " is not a block format");
             }
         }
-        return new BlockRows(format, rows, cols, quants, scales, offsets, highs, 0, 0);
+        return new BlockRows(format, rows, cols, quants, scales, highs, 0, 0);
     }
 
     /** Rows {@code [first, first + count)}, sharing this weight's arrays. */
     BlockRows rows(int first, int count) {
-        return new BlockRows(format, count, cols, quants, scales, offsets, highs, quantBase + first * quantStride,
+        return new BlockRows(format, count, cols, quants, scales, highs, quantBase + first * quantStride,
                 scaleBase + first * scaleStride);
     }
 
-    /** Bytes a matrix-vector product reads: quants, f32 scales and offsets, Q5_0's high bits. */
+    /** Bytes a matrix-vector product reads: quants, f32 scales (and K-quant offsets), Q5_0's high bits. */
     long bytes() {
-        long perRow = quantStride + 4L * scaleStride * (offsets == null ? 1 : 2) + (highs == null ? 0 : 4L * (cols / 32));
+        long perRow = quantStride + 4L * scaleStride + (highs == null ? 0 : 4L * (cols / 32));
         return rows * perRow;
     }
 
@@ -179,9 +173,9 @@ final class BlockRows {
                 int high = (highs[s] >>> i & 1) << 4;
                 yield scales[s] * (float) ((low | high) - 16);
             }
-            case Q4_K -> scales[s + i / 32] * nibble(quants, q, i) + offsets[s + i / 32];
-            case Q5_K -> scales[s + i / 32] * (nibble(quants, q + 32, i) | ((quants[q + i % 32] & 0xff) >>> (i / 32) & 1) << 4)
-                    + offsets[s + i / 32];
+            case Q4_K -> scales[s + i / 32 * 2] * nibble(quants, q, i) + scales[s + i / 32 * 2 + 1];
+            case Q5_K -> scales[s + i / 32 * 2] * (nibble(quants, q + 32, i) | ((quants[q + i % 32] & 0xff) >>> (i / 32) & 1) << 4)
+                    + scales[s + i / 32 * 2 + 1];
             case Q6_K -> scales[s + i / 16] * quants[q + i];
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         };
@@ -200,8 +194,8 @@ final class BlockRows {
             case Q8_0 -> BlockDequant.q8_0(quants, q, scales, s, cols, out, oo);
             case Q4_0 -> BlockDequant.q4_0(quants, q, scales, s, cols, out, oo);
             case Q5_0 -> BlockDequant.q5_0(quants, q, scales, highs, s, cols, out, oo);
-            case Q4_K -> BlockDequant.q4K(quants, q, scales, offsets, s, cols, out, oo);
-            case Q5_K -> BlockDequant.q5K(quants, q, scales, offsets, s, cols, out, oo);
+            case Q4_K -> BlockDequant.q4K(quants, q, scales, s, cols, out, oo);
+            case Q5_K -> BlockDequant.q5K(quants, q, scales, s, cols, out, oo);
             case Q6_K -> BlockDequant.q6K(quants, q, scales, s, cols, out, oo);
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         }
@@ -306,8 +300,8 @@ final class BlockRows {
         switch (format) {
             case Q4_0 -> BlockDot.q4_0(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
             case Q5_0 -> BlockDot.q5_0(quants, q0, q1, scales, highs, s0, s1, x, xo, cols, out, o0, o1);
-            case Q4_K -> BlockDot.q4K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
-            case Q5_K -> BlockDot.q5K(quants, q0, q1, scales, offsets, s0, s1, x, xo, cols, out, o0, o1);
+            case Q4_K -> BlockDot.q4K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
+            case Q5_K -> BlockDot.q5K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o0, o1);
             default -> throw new IllegalStateException("unreachable: " + format + " has no two-row kernel");
         }
     }
