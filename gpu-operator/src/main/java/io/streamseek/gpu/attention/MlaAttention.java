@@ -31,8 +31,7 @@ public final class MlaAttention {
     private final RotaryEmbedding rope;
     private final int layer;
     private final float[] kvBKeys;   // kv_b_proj's key rows in f32, [heads × nope, kv_lora_rank] row-major: the naive path's transposed keys
-    private final float[] kvBValueRows; // its value rows in f32, [heads × v, kv_lora_rank] row-major,
-    private final Linear kvBValues;     // as a weight: the naive path's values
+    private final Linear kvBValues;  // its value rows in f32, [heads × v, kv_lora_rank]: the naive path's values
     private final Linear[] absorbK;  // [head]: W_k[h]ᵀ [kv_lora_rank, nope], moves a query into latent space
     private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank]
 
@@ -59,7 +58,6 @@ public final class MlaAttention {
             System.arraycopy(kvB, (h * kvRow + nope) * lora, valueRows, h * v * lora, v * lora);
         }
         this.kvBKeys = keyRows;
-        this.kvBValueRows = valueRows;
         this.kvBValues = Linear.ofFloats(spec.numHeads() * v, lora, valueRows);
         this.absorbK = new Linear[spec.numHeads()];
         this.absorbV = new Linear[spec.numHeads()];
@@ -187,10 +185,10 @@ public final class MlaAttention {
 
     /**
      * One head for every token of the segment (the tasks, in position order, sharing one cache):
-     * the head's keys built once, transposed — {@code K_hᵀ [qk_head_dim, context]}, the no-rope rows as
-     * the product of the gathered latents with this head's kv_b key rows, the rope rows copied from the cache — so that a token's scores are
-     * broadcast-FMAs over positions held in vector lanes ({@link Kernels#transposedScores}) instead
-     * of one reduced dot per position. Then softmax and the weighted sum of the expanded values.
+     * the head's keys built once, transposed — {@code K_hᵀ [qk_head_dim, context]}, the no-rope rows
+     * as the product of the gathered latents with this head's kv_b key rows, the rope rows copied
+     * from the cache — so that a token's scores are broadcast-FMAs over positions held in vector
+     * lanes ({@link Kernels#transposedScores}) instead of one reduced dot per position. Then softmax and the weighted sum of the expanded values.
      * Each score is one chain over the head's dimensions in order: the same for a token however
      * many others share the segment.
      */
@@ -326,9 +324,10 @@ public final class MlaAttention {
         int v = spec.vHeadDim();
         int heads = spec.numHeads();
         float[] rows = new float[heads * (nope + v) * lora];
+        float[] valueRows = kvBValues.f32RowMajor();
         for (int h = 0; h < heads; h++) {
             System.arraycopy(kvBKeys, h * nope * lora, rows, h * (nope + v) * lora, nope * lora);
-            System.arraycopy(kvBValueRows, h * v * lora, rows, (h * (nope + v) + nope) * lora, v * lora);
+            System.arraycopy(valueRows, h * v * lora, rows, (h * (nope + v) + nope) * lora, v * lora);
         }
         return Linear.ofFloats(heads * (nope + v), lora, rows);
     }

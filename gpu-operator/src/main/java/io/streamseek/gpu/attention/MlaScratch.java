@@ -1,6 +1,7 @@
 package io.streamseek.gpu.attention;
 
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
+import io.streamseek.gpu.backend.cpu.Kernels;
 import io.streamseek.gpu.backend.cpu.Linear;
 import io.streamseek.gpu.cache.LatentCache;
 
@@ -89,7 +90,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         }
         if (slices[0].rows.length < context) {
             int grown = Math.max(context, 2 * slices[0].rows.length);
-            int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+            int lanes = Kernels.lanes();
             for (Slice slice : slices) {
                 slice.scores = new float[Math.max(grown * spec.numHeads(), grown + lanes)];
                 slice.rows = new float[grown][];

@@ -37,13 +37,14 @@ final class BlockDequant {
     private BlockDequant() {
     }
 
-    /** Q8_0: 32 int8 per block, {@code w = d·q}. */
-    static void q8_0(byte[] q, int qo, float[] d, int so, int n, float[] out, int oo) {
-        for (int blk = 0, blocks = n / 32; blk < blocks; blk++) {
-            int o = qo + 32 * blk, k = oo + 32 * blk;
-            for (int i = 0; i < 32; i += L) {
-                ((FloatVector) ByteVector.fromArray(B, q, o + i).convertShape(VectorOperators.B2F, F, 0)).mul(d[so + blk]).intoArray(out, k + i);
-            }
+    /**
+     * The whole-byte formats, {@code w = d·q} with a scale per {@code 1 << shift} values: Q8_0 (5) and
+     * Q6_K as {@link BlockRows} holds it, int8 q − 32 (4).
+     */
+    static void int8(int shift, byte[] q, int qo, float[] d, int so, int n, float[] out, int oo) {
+        for (int k = 0; k < n; k += L) {
+            ((FloatVector) ByteVector.fromArray(B, q, qo + k).convertShape(VectorOperators.B2F, F, 0)).mul(d[so + (k >> shift)])
+                    .intoArray(out, oo + k);
         }
     }
 
@@ -95,8 +96,11 @@ final class BlockDequant {
                 int qs = o + 32 * c, k = oo + 256 * blk + 64 * c;
                 for (int i = 0; i < 32; i += L) {
                     IntVector v = (IntVector) ByteVector.fromArray(B, q, qs + i).convertShape(VectorOperators.B2I, I, 0);
-                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1])).intoArray(out, k + i);
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3]))
+                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1]))
+                            .intoArray(out, k + i);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3]))
                             .intoArray(out, k + 32 + i);
                 }
             }
@@ -114,19 +118,14 @@ final class BlockDequant {
                     IntVector h = ((IntVector) ByteVector.fromArray(B, q, o + i).convertShape(VectorOperators.B2I, I, 0))
                             .lanewise(VectorOperators.LSHL, 4);
                     ((FloatVector) v.and(15).or(h.lanewise(VectorOperators.LSHR, 2 * c).and(0x10)).convert(VectorOperators.I2F, 0))
-                            .fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1])).intoArray(out, k + i);
+                            .fma(FloatVector.broadcast(F, scales[s + 4 * c]), FloatVector.broadcast(F, scales[s + 4 * c + 1]))
+                            .intoArray(out, k + i);
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(15).or(h.lanewise(VectorOperators.LSHR, 2 * c + 1).and(0x10))
-                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3])).intoArray(out, k + 32 + i);
+                            .convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F, scales[s + 4 * c + 2]), FloatVector.broadcast(F, scales[s + 4 * c + 3]))
+                            .intoArray(out, k + 32 + i);
                 }
             }
-        }
-    }
-
-    /** Q6_K, merged into int8 values q − 32 by {@link BlockRows}: Q8_0's loop with a scale per 16 values, {@code w = (d·sc)·(q − 32)}. */
-    static void q6K(byte[] q, int qo, float[] scales, int so, int n, float[] out, int oo) {
-        for (int k = 0; k < n; k += L) {
-            ((FloatVector) ByteVector.fromArray(B, q, qo + k).convertShape(VectorOperators.B2F, F, 0)).mul(scales[so + (k >> 4)])
-                    .intoArray(out, oo + k);
         }
     }
 

@@ -7,17 +7,18 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One-token products of four block-quantized rows (quants at offsets {@code q0 .. q3}, scales at
- * {@code s0 .. s3}), dequantizing in registers: the decode kernels. Decode is bound by DRAM, and a
+ * One-token products of block-quantized rows — four at a time for the whole-byte formats, two for
+ * the nibble formats (quants at offsets {@code q0 ..}, scales at {@code s0 ..}) — dequantizing in
+ * registers: the decode kernels. Decode is bound by DRAM, and a
  * strip ({@link BlockDequant}) would add a store and a load per weight; here each weight is decoded
  * by exactly {@link BlockDequant}'s expression (the same float), and each output is
  * {@link StripDot}'s chain, {@code acc = fma(w[k ..], x[k ..], acc)} in column order, then one lane
  * reduction. A decoded output is therefore bitwise the batched one.
  *
- * <p>Four rows give four independent chains (the FMA latency hidden). Callers pass rows a quarter of
- * a slice apart: four neighbouring rows read as interleaved streams run at about half the DRAM
- * bandwidth this machine's prefetchers give four distant ones (Q8_0, 1,024 columns, one core: 11 vs
- * 22 GB/s). K-quant values are visited in column order, so a byte holding a low and a high nibble is
+ * <p>Several rows give independent chains (the FMA latency hidden). Callers pass rows a quarter (or
+ * half) of a slice apart: four neighbouring rows read as interleaved streams run at about half the
+ * DRAM bandwidth this machine's prefetchers give four distant ones (Q8_0, 1,024 columns, one core:
+ * 11 vs 22 GB/s). K-quant values are visited in column order, so a byte holding a low and a high nibble is
  * loaded once for each (the second load hits L1).
  *
  * <p>Only Vector API methods inside the loops (see {@link BlockDequant} for why).
@@ -54,6 +55,7 @@ final class BlockDot {
         out[o3] = e.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Q4_0: value i of a block is byte i % 16's low (i < 16) or high signed nibble, {@code w = d·s}. */
     static void q4_0(byte[] q, int q0, int q1, float[] d, int s0, int s1,
                      float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
@@ -79,6 +81,7 @@ final class BlockDot {
         out[o1] = b.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Q5_0: Q4_0's nibbles unsigned, or'ed with bit i of qh as the 5th bit, {@code w = d·(q − 16)}. */
     static void q5_0(byte[] q, int q0, int q1, float[] d, int[] highs, int s0, int s1,
                      float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
@@ -106,6 +109,10 @@ final class BlockDot {
         out[o1] = b.reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * Q4_K: value 32j + i of a super-block is the low (j even) or high nibble of qs[32·(j / 2) + i],
+     * {@code w = fma(q, d·sc_j, −dmin·m_j)}.
+     */
     static void q4K(byte[] q, int q0, int q1, float[] scales, int s0, int s1,
                     float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
@@ -128,6 +135,7 @@ final class BlockDot {
         out[o1] = b.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Q5_K: Q4_K's nibble or'ed with bit j of qh[i] as its 5th bit. */
     static void q5K(byte[] q, int q0, int q1, float[] scales, int s0, int s1,
                     float[] x, int xo, int n, float[] out, int o0, int o1) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);

@@ -60,7 +60,6 @@ final class BlockRows {
         this.scaleStride = blocks * scalesPerBlock(format);
     }
 
-
     /**
      * Bytes one block takes in this layout: its quants, its f32 scales (for Q4_K/Q5_K with the offsets),
      * and Q5_0's high bits. {@link #bytes} of a whole weight is this per block; the loader sizes the
@@ -186,17 +185,16 @@ final class BlockRows {
         return (a[qs + i / 64 * 32 + i % 32] & 0xff) >>> (i / 32 % 2 * 4) & 15;
     }
 
-    /** Row {@code row} dequantized to f32 at {@code out[oo ..]}: {@code cols} values in column order . */
+    /** Row {@code row} dequantized to f32 at {@code out[oo ..]}: {@code cols} values in column order. */
     void dequantize(int row, float[] out, int oo) {
         int q = quantBase + row * quantStride;
         int s = scaleBase + row * scaleStride;
         switch (format) {
-            case Q8_0 -> BlockDequant.q8_0(quants, q, scales, s, cols, out, oo);
+            case Q8_0, Q6_K -> BlockDequant.int8(scaleShift(), quants, q, scales, s, cols, out, oo);
             case Q4_0 -> BlockDequant.q4_0(quants, q, scales, s, cols, out, oo);
             case Q5_0 -> BlockDequant.q5_0(quants, q, scales, highs, s, cols, out, oo);
             case Q4_K -> BlockDequant.q4K(quants, q, scales, s, cols, out, oo);
             case Q5_K -> BlockDequant.q5K(quants, q, scales, s, cols, out, oo);
-            case Q6_K -> BlockDequant.q6K(quants, q, scales, s, cols, out, oo);
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         }
     }
@@ -252,11 +250,10 @@ final class BlockRows {
     /**
      * One token, rows {@code [rowStart, rowEnd)} ({@link BlockDot}): Q8_0 and Q6_K (whole bytes) four
      * rows a quarter of the range apart at a time; the nibble formats (more work per weight: a kernel
-     * of four rows outgrows what C2 compiles into vector code) two rows half the range apart. Where the last part is short,
-     * its missing row repeats the first one and is not written.
+     * of four rows outgrows what C2 compiles into vector code) two rows half the range apart. Where
+     * the last part is short, its missing row repeats the first one and is not written.
      */
     void matvec(float[] x, int xo, float[] out, int oo, int rowStart, int rowEnd) {
-        float[] tile = strip(4);
         if (format == Format.Q8_0 || format == Format.Q6_K) {
             int quarter = (rowEnd - rowStart + 3) / 4;
             for (int r = rowStart; r < rowStart + quarter; r++) {
@@ -264,6 +261,7 @@ final class BlockRows {
                 if (r3 < rowEnd) {
                     bytes4(r, r1, r2, r3, x, xo, out, oo + r, oo + r1, oo + r2, oo + r3);
                 } else {
+                    float[] tile = strip(4);
                     bytes4(r, r1 < rowEnd ? r1 : r, r2 < rowEnd ? r2 : r, r, x, xo, tile, 0, 1, 2, 3);
                     out[oo + r] = tile[0];
                     if (r1 < rowEnd) {
@@ -282,6 +280,7 @@ final class BlockRows {
             if (r1 < rowEnd) {
                 dot2(r, r1, x, xo, out, oo + r, oo + r1);
             } else {
+                float[] tile = strip(2);
                 dot2(r, r, x, xo, tile, 0, 1);
                 out[oo + r] = tile[0];
             }
@@ -289,9 +288,14 @@ final class BlockRows {
     }
 
     private void bytes4(int r0, int r1, int r2, int r3, float[] x, int xo, float[] out, int o0, int o1, int o2, int o3) {
-        BlockDot.int8(format == Format.Q8_0 ? 5 : 4, quants, quantBase + r0 * quantStride, quantBase + r1 * quantStride, quantBase + r2 * quantStride,
+        BlockDot.int8(scaleShift(), quants, quantBase + r0 * quantStride, quantBase + r1 * quantStride, quantBase + r2 * quantStride,
                 quantBase + r3 * quantStride, scales, scaleBase + r0 * scaleStride, scaleBase + r1 * scaleStride,
                 scaleBase + r2 * scaleStride, scaleBase + r3 * scaleStride, x, xo, cols, out, o0, o1, o2, o3);
+    }
+
+    /** Whole-byte formats: log2 of the values per scale (Q8_0 32, Q6_K 16). */
+    private int scaleShift() {
+        return format == Format.Q8_0 ? 5 : 4;
     }
 
     private void dot2(int r0, int r1, float[] x, int xo, float[] out, int o0, int o1) {
