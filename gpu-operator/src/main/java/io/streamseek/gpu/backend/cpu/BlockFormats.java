@@ -6,8 +6,7 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * GGUF's block-quantized layouts (ggml's {@code block_q8_0} … {@code block_q6_K}) and their scalar
  * reference dequantization: bit-exact with ggml's {@code dequantize_row_*} and the {@code gguf}
  * package's {@code quants.dequantize} (golden files check it). The CPU backend keeps these blocks
- * repacked ({@link BlockRows}); its vectorised kernels ({@link BlockDequant} into {@link StripDot}) are
- * tested against {@link #dot}.
+ * repacked ({@link InterleavedBlocks}); its vectorised kernels are tested against {@link #dot}.
  *
  * <p>Layouts, little-endian, {@code d}/{@code dmin} are f16:
  * <pre>

@@ -194,10 +194,19 @@ public final class CpuWorkers implements AutoCloseable {
         }
         for (int i = 0; i < count; i++) {
             int rows = weights[i].rows();
-            int start = (int) ((long) rows * slice / slices);
-            int end = (int) ((long) rows * (slice + 1) / slices);
+            int grain = weights[i].rowGrain();
+            int start = bound(rows, grain, slice);
+            int end = bound(rows, grain, slice + 1);
             weights[i].matmul(inputs[i], inputOffsets[i], inputStride, outputs[i], outputOffsets[i], outputStride, tokens, start, end);
         }
+    }
+
+    /** Where slice {@code slice}'s rows start: an even split rounded down to {@code grain}, the last one ending at {@code rows}. */
+    private int bound(int rows, int grain, int slice) {
+        if (slice == slices) {
+            return rows;
+        }
+        return (int) ((long) rows * slice / slices) / grain * grain;
     }
 
     private void work(int slice) {

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * A linear layer's weight {@code [rows = out_features, cols = in_features]} in its storage format,
  * held in a Java array ({@code float[]} for F32, {@code short[]} bit patterns for BF16/F16,
  * {@code byte[]} codes for E4M3; the GGUF quantized formats kept quantized, repacked at load by
- * {@link BlockRows}) and widened or dequantized to f32 inside the dot product. Arrays rather than the
+ * {@link InterleavedBlocks}) and widened or dequantized to f32 inside the dot product. Arrays rather than the
  * memory-mapped file: see {@link VectorDot} for why. bf16 weights of up to {@value #PACKED_MAX_COLS}
  * columns are stored in column-major tiles instead of rows (see {@link #PACKED_MAX_COLS}).
  *
@@ -104,7 +104,7 @@ public final class Linear {
     private final float[] floats;  // F32
     private final short[] halves;  // BF16, F16
     private final byte[] codes;    // E4M3 codes
-    private final BlockRows blocks; // the GGUF block formats, repacked for the kernels
+    private final InterleavedBlocks blocks; // the GGUF block formats, repacked for the kernels
     private final int base;        // index of element [0, 0] in its array (byte offset for block formats): row views share the array
     private final boolean packed;  // BF16 in column-major tiles (short rows)
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
@@ -115,7 +115,7 @@ public final class Linear {
     }
 
     private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales,
-                   boolean packed, BlockRows blocks) {
+                   boolean packed, InterleavedBlocks blocks) {
         this.packed = packed;
         this.blocks = blocks;
         this.format = format;
@@ -151,7 +151,7 @@ public final class Linear {
         if (format.isBlockQuantized()) {
             byte[] ggml = new byte[checkedBlockBytes(format, rows, cols, data)];
             data.duplicate().position(0).get(ggml);
-            return new Linear(format, rows, cols, null, null, null, 0, null, false, BlockRows.repack(format, rows, cols, ggml));
+            return new Linear(format, rows, cols, null, null, null, 0, null, false, InterleavedBlocks.repack(format, rows, cols, ggml));
         }
         int elements = checkedSize(format, rows, cols, data);
         ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
@@ -237,6 +237,10 @@ public final class Linear {
                     + " weight of " + rows + " rows");
         }
         if (blocks != null) {
+            if (first % InterleavedBlocks.PAD != 0) {
+                throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
+                        + " weight: its rows are interleaved in groups, so a view starts at a multiple of " + InterleavedBlocks.PAD);
+            }
             return new Linear(format, count, cols, null, null, null, 0, null, false, blocks.rows(first, count));
         }
         return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
@@ -249,6 +253,14 @@ public final class Linear {
                     + " values, got " + values.length);
         }
         return new Linear(Format.F32, rows, cols, values, null, null, 0, null);
+    }
+
+    /**
+     * The multiple of rows a split of this weight between threads should start at: a block format's
+     * panel ({@value InterleavedBlocks#PAD} rows) is then computed by one thread only, not by two.
+     */
+    public int rowGrain() {
+        return blocks != null ? InterleavedBlocks.PAD : 1;
     }
 
     public int rows() {
@@ -269,7 +281,7 @@ public final class Linear {
      */
     /** Bytes a {@code [rows, cols]} weight of {@code format} takes in memory once loaded ({@link #bytes} of it). */
     public static long heldBytes(Format format, long rows, long cols) {
-        return format.isBlockQuantized() ? rows * (cols / format.blockSize()) * BlockRows.heldBytesPerBlock(format) : rows * format.rowBytes((int) cols);
+        return format.isBlockQuantized() ? InterleavedBlocks.heldBytes(format, rows, cols) : rows * format.rowBytes((int) cols);
     }
 
     public long bytes() {

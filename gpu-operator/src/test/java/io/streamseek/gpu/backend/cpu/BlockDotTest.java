@@ -70,37 +70,46 @@ class BlockDotTest {
 
     @ParameterizedTest
     @EnumSource(value = Format.class, mode = EnumSource.Mode.MATCH_ANY, names = BLOCK_FORMATS)
-    void rowViewsShareTheBlocksOfWholeRows(Format format) {
+    void rowViewsShareTheGroupsOfWholeRows(Format format) {
         SplittableRandom random = new SplittableRandom(20 + format.ordinal());
         int cols = 2 * format.blockSize();
-        Linear w = Linear.of(format, 12, cols, ByteBuffer.wrap(randomBlocks(format, 12, cols, random)));
-        Linear view = w.rows(5, 4);
-        assertThat(view.rows()).isEqualTo(4);
-        assertThat(view.bytes()).isEqualTo(w.bytes() / 3);
+        Linear w = Linear.of(format, 100, cols, ByteBuffer.wrap(randomBlocks(format, 100, cols, random)));
+        Linear view = w.rows(32, 36);
+        assertThat(view.rows()).isEqualTo(36);
+        assertThat(view.bytes()).isEqualTo(w.bytes() / 2); // 36 rows padded to 64 of the 128 held
         float[] x = gaussian(random, 4 * cols);
-        float[] out = new float[4 * 4];
-        view.matmul(x, 0, cols, out, 0, 4, 4, 0, 4);
+        float[] out = new float[4 * 36];
+        view.matmul(x, 0, cols, out, 0, 36, 4, 0, 36);
         float[] row = new float[cols];
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < 36; r++) {
             view.copyRow(r, row, 0);
             for (int c = 0; c < cols; c++) {
-                assertThat(view.get(r, c)).isEqualTo(w.get(5 + r, c)).isEqualTo(row[c]);
+                assertThat(view.get(r, c)).isEqualTo(w.get(32 + r, c)).isEqualTo(row[c]);
             }
             for (int t = 0; t < 4; t++) {
-                assertThat(out[t * 4 + r]).isEqualTo(w.dot(5 + r, x, t * cols));
+                assertThat(out[t * 36 + r]).isEqualTo(w.dot(32 + r, x, t * cols));
             }
         }
-        assertThatThrownBy(() -> w.rows(10, 3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("cannot take rows [10, 13) of a " + format + " weight of 12 rows");
+        assertThatThrownBy(() -> w.rows(90, 11)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot take rows [90, 101) of a " + format + " weight of 100 rows");
+        assertThatThrownBy(() -> w.rows(16, 8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot take rows [16, 24) of a " + format + " weight: its rows are interleaved in groups, so a view starts"
+                        + " at a multiple of 32");
     }
 
-    /** The repacked sizes: quants plus f32 scales (and Q4_K's f32 offsets, Q5_0's high bits), see BlockRows. */
+    /**
+     * The repacked sizes: quants plus f32 scales (and K-quant offsets), rows padded to 32, see
+     * InterleavedBlocks.
+     */
     @Test
     void bytesCountsTheRepackedBlocks() {
-        assertThat(Linear.of(Format.Q4_K, 3, 512, ByteBuffer.allocate(3 * 2 * 144)).bytes()).isEqualTo(3 * 2 * (128 + 64));
-        assertThat(Linear.of(Format.Q8_0, 2, 64, ByteBuffer.allocate(2 * 2 * 34)).bytes()).isEqualTo(2 * 2 * (32 + 4));
-        assertThat(Linear.of(Format.Q5_0, 1, 64, ByteBuffer.allocate(2 * 22)).bytes()).isEqualTo(2 * (16 + 4 + 4));
-        assertThat(Linear.of(Format.Q6_K, 1, 256, ByteBuffer.allocate(210)).bytes()).isEqualTo(256 + 64); // six-bit values held as bytes
+        assertThat(Linear.of(Format.Q4_K, 32, 512, ByteBuffer.allocate(32 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 64));
+        assertThat(Linear.of(Format.Q4_K, 3, 512, ByteBuffer.allocate(3 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 64));
+        assertThat(Linear.of(Format.Q8_0, 40, 64, ByteBuffer.allocate(40 * 2 * 34)).bytes()).isEqualTo(64 * 2 * (32 + 4));
+        assertThat(Linear.of(Format.Q5_0, 32, 64, ByteBuffer.allocate(32 * 2 * 22)).bytes()).isEqualTo(32 * 2 * (16 + 4 + 4));
+        assertThat(Linear.of(Format.Q5_K, 32, 256, ByteBuffer.allocate(32 * 176)).bytes()).isEqualTo(32 * (160 + 64));
+        assertThat(Linear.of(Format.Q6_K, 32, 256, ByteBuffer.allocate(32 * 210)).bytes()).isEqualTo(32 * (256 + 64)); // six-bit values held as bytes
+        assertThat(Linear.heldBytes(Format.Q6_K, 3, 256)).isEqualTo(32 * (256 + 64));
         assertThat(Format.Q6_K.rowBytes(7168)).isEqualTo(28 * 210);
         assertThat(Format.BF16.rowBytes(100)).isEqualTo(200);
         assertThat(Format.Q5_0.blockSize()).isEqualTo(32);

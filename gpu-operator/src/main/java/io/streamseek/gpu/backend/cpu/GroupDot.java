@@ -1,0 +1,240 @@
+package io.streamseek.gpu.backend.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One-token products of {@link InterleavedBlocks}: the decode kernels. Each takes four row vectors
+ * ({@code L} consecutive rows each, quants at {@code q0 .. q3}, scales at {@code s0 .. s3}) and, per
+ * column, widens the row vector's {@code L} quants to f32, applies their scales and adds
+ * {@code w · x[c]} to one accumulator per row: {@code acc = fma(w, x[c], acc)}, the chain
+ * {@link PanelTile} runs over a dequantized panel ({@link GroupPanel} builds it by these very
+ * expressions). A decoded output is therefore bitwise the batched one.
+ *
+ * <p>No lane reduction: an accumulator's lanes are {@code L} outputs, stored with one vector store.
+ * Four row vectors are four independent chains (the FMA latency hidden) and, on AVX-512, four
+ * sequential streams of quants, one per group of 16 rows, which DRAM serves at full speed.
+ *
+ * <p>Per column, the quant addresses step by {@value InterleavedBlocks#GROUP} bytes (the rows of a
+ * group side by side): int8 one column per step, nibbles two (low, high); Q5's fifth bits come
+ * from a bit plane of 16 bytes per 8 columns after each 32-column sub-block's nibbles. Shifts and
+ * masks work on the bytes as ints (x86 has no byte shifts): a nibble or bit never crosses a byte.
+ *
+ * <p>One method per format, each with a sub-block loop of constant length and nothing but Vector
+ * API calls inside: C2 then keeps every vector in a register. A kernel shared by two formats
+ * through a flag, or a column loop of variable length with the scales hoisted out of it, was left
+ * boxing vectors (2 to 10 times slower, measured with BlockDotBench).
+ */
+final class GroupDot {
+
+    static final VectorSpecies<Float> F = VectorDot.F;
+    static final int L = F.length();
+    /** The byte species with one lane per f32 lane: {@code L} quants per load. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * L)));
+    /** The vector kernels need a byte load to fill exactly one f32 vector: 8 or 16 lanes. */
+    static final boolean VECTOR = L == 8 || L == 16;
+    private static final int G = InterleavedBlocks.GROUP;
+    private static final int NIBBLES = 0x0F0F0F0F;
+    private static final int BITS = 0x01010101;
+
+    private GroupDot() {
+    }
+
+    /** Q8_0: {@code w = d·q}, 16 scales per 32 columns. */
+    static void q8_0(byte[] q, int q0, int q1, int q2, int q3, float[] s, int s0, int s1, int s2, int s3,
+            float[] x, int xo, int cols, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), e = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            FloatVector d2 = FloatVector.fromArray(F, s, s2 + si);
+            FloatVector d3 = FloatVector.fromArray(F, s, s3 + si);
+            for (int i = 0; i < 32; i++) {
+                int j = k + i;
+                int p = j * G;
+                ByteVector l0 = ByteVector.fromArray(B, q, q0 + p);
+                ByteVector l1 = ByteVector.fromArray(B, q, q1 + p);
+                ByteVector l2 = ByteVector.fromArray(B, q, q2 + p);
+                ByteVector l3 = ByteVector.fromArray(B, q, q3 + p);
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                c = ((FloatVector) l2.convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(y, c);
+                e = ((FloatVector) l3.convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(y, e);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+        c.intoArray(out, o2);
+        e.intoArray(out, o3);
+    }
+
+    /** Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns. */
+    static void q6K(byte[] q, int q0, int q1, int q2, int q3, float[] s, int s0, int s1, int s2, int s3,
+            float[] x, int xo, int cols, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), e = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 16) {
+            int si = (k >> 4) * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            FloatVector d2 = FloatVector.fromArray(F, s, s2 + si);
+            FloatVector d3 = FloatVector.fromArray(F, s, s3 + si);
+            for (int i = 0; i < 16; i++) {
+                int j = k + i;
+                int p = j * G;
+                ByteVector l0 = ByteVector.fromArray(B, q, q0 + p);
+                ByteVector l1 = ByteVector.fromArray(B, q, q1 + p);
+                ByteVector l2 = ByteVector.fromArray(B, q, q2 + p);
+                ByteVector l3 = ByteVector.fromArray(B, q, q3 + p);
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                c = ((FloatVector) l2.convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(y, c);
+                e = ((FloatVector) l3.convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(y, e);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+        c.intoArray(out, o2);
+        e.intoArray(out, o3);
+    }
+
+    /** Q4_0: {@code w = d·(q − 8)}, the 8 taken off the nibble. */
+    static void q4_0(byte[] q, int q0, int q1, float[] s, int s0, int s1,
+            float[] x, int xo, int cols, float[] out, int o0, int o1) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int p = j / 2 * G;
+                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
+                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
+                ByteVector l0 = v0.and(NIBBLES).reinterpretAsBytes();
+                ByteVector l1 = v1.and(NIBBLES).reinterpretAsBytes();
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
+                b = ((FloatVector) h1.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+    }
+
+    /** Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml's). */
+    static void q4K(byte[] q, int q0, int q1, float[] s, int s0, int s1,
+            float[] x, int xo, int cols, float[] out, int o0, int o1) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 32) {
+            int si = (k >> 5) * 2 * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector m0 = FloatVector.fromArray(F, s, s0 + si + G);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            FloatVector m1 = FloatVector.fromArray(F, s, s1 + si + G);
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int p = j / 2 * G;
+                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
+                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
+                ByteVector l0 = v0.and(NIBBLES).reinterpretAsBytes();
+                ByteVector l1 = v1.and(NIBBLES).reinterpretAsBytes();
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
+                b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+    }
+
+    /** Q5_0: {@code w = d·(q − 16)}. */
+    static void q5_0(byte[] q, int q0, int q1, float[] s, int s0, int s1,
+            float[] x, int xo, int cols, float[] out, int o0, int o1) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            int base = (k >> 5) * 20 * G;
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int p = base + i / 2 * G;
+                int hp = base + 16 * G + i / 8 * G;
+                int shift = i & 7;
+                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
+                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
+                IntVector u0 = ByteVector.fromArray(B, q, q0 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                IntVector u1 = ByteVector.fromArray(B, q, q1 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                ByteVector l0 = v0.and(NIBBLES).or(u0.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector l1 = v1.and(NIBBLES).or(u1.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(u0.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(u1.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
+                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+    }
+
+    /** Q5_K: {@code w = d·sc·q − dmin·m}. */
+    static void q5K(byte[] q, int q0, int q1, float[] s, int s0, int s1,
+            float[] x, int xo, int cols, float[] out, int o0, int o1) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += 32) {
+            int si = (k >> 5) * 2 * G;
+            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
+            FloatVector m0 = FloatVector.fromArray(F, s, s0 + si + G);
+            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            FloatVector m1 = FloatVector.fromArray(F, s, s1 + si + G);
+            int base = (k >> 5) * 20 * G;
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int p = base + i / 2 * G;
+                int hp = base + 16 * G + i / 8 * G;
+                int shift = i & 7;
+                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
+                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
+                IntVector u0 = ByteVector.fromArray(B, q, q0 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                IntVector u1 = ByteVector.fromArray(B, q, q1 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                ByteVector l0 = v0.and(NIBBLES).or(u0.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector l1 = v1.and(NIBBLES).or(u1.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(u0.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(u1.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
+                b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+            }
+        }
+        a.intoArray(out, o0);
+        b.intoArray(out, o1);
+    }
+}

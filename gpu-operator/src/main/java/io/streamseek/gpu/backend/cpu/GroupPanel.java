@@ -1,0 +1,180 @@
+package io.streamseek.gpu.backend.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dequantizes two row vectors of {@link InterleavedBlocks} (quants at {@code qa}, {@code qb}, scales
+ * at {@code sa}, {@code sb}) over columns {@code [k0, k1)} into an f32 panel, column-major:
+ * {@code panel[(c − k0)·2L ..]} holds the {@code 2L} weights of column {@code c}. The batched
+ * products ({@link PanelTile}) then spend no instruction on decoding: each weight is decoded once
+ * per product, whatever the number of tokens. Every weight is {@link GroupDot}'s expression for it
+ * (the same float), so a batched output is bitwise the decoded one. {@code k0} and {@code k1} are
+ * multiples of 32 (a sub-block never straddles two panels). One method per format, for the reason
+ * {@link GroupDot} gives.
+ */
+final class GroupPanel {
+
+    private static final VectorSpecies<Float> F = GroupDot.F;
+    private static final VectorSpecies<Byte> B = GroupDot.B;
+    private static final int L = GroupDot.L;
+    private static final int G = InterleavedBlocks.GROUP;
+    private static final int NIBBLES = 0x0F0F0F0F;
+    private static final int BITS = 0x01010101;
+
+    private GroupPanel() {
+    }
+
+    /** Q8_0: {@code w = d·q}, 16 scales per 32 columns. */
+    static void q8_0(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            for (int i = 0; i < 32; i++) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = j * G;
+                ByteVector la = ByteVector.fromArray(B, q, qa + p);
+                ByteVector lb = ByteVector.fromArray(B, q, qb + p);
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
+            }
+        }
+    }
+
+    /** Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns. */
+    static void q6K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 16) {
+            int si = (k >> 4) * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            for (int i = 0; i < 16; i++) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = j * G;
+                ByteVector la = ByteVector.fromArray(B, q, qa + p);
+                ByteVector lb = ByteVector.fromArray(B, q, qb + p);
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
+            }
+        }
+    }
+
+    /** Q4_0: {@code w = d·(q − 8)}, the 8 taken off the nibble. */
+    static void q4_0(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = j / 2 * G;
+                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
+                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
+                ByteVector la = va.and(NIBBLES).reinterpretAsBytes();
+                ByteVector lb = vb.and(NIBBLES).reinterpretAsBytes();
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ((FloatVector) la.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
+                ((FloatVector) lb.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
+                ((FloatVector) ha.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o + 2 * L);
+                ((FloatVector) hb.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + 3 * L);
+            }
+        }
+    }
+
+    /** Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml's). */
+    static void q4K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 32) {
+            int si = (k >> 5) * 2 * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector ma = FloatVector.fromArray(F, s, sa + si + G);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            FloatVector mb = FloatVector.fromArray(F, s, sb + si + G);
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = j / 2 * G;
+                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
+                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
+                ByteVector la = va.and(NIBBLES).reinterpretAsBytes();
+                ByteVector lb = vb.and(NIBBLES).reinterpretAsBytes();
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o + 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + 3 * L);
+            }
+        }
+    }
+
+    /** Q5_0: {@code w = d·(q − 16)}. */
+    static void q5_0(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 32) {
+            int si = (k >> 5) * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            int base = (k >> 5) * 20 * G;
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = base + i / 2 * G;
+                int hp = base + 16 * G + i / 8 * G;
+                int shift = i & 7;
+                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
+                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
+                IntVector ua = ByteVector.fromArray(B, q, qa + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                IntVector ub = ByteVector.fromArray(B, q, qb + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                ByteVector la = va.and(NIBBLES).or(ua.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector lb = vb.and(NIBBLES).or(ub.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(ua.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(ub.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
+                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
+                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o + 2 * L);
+                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + 3 * L);
+            }
+        }
+    }
+
+    /** Q5_K: {@code w = d·sc·q − dmin·m}. */
+    static void q5K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
+        for (int k = k0; k < k1; k += 32) {
+            int si = (k >> 5) * 2 * G;
+            FloatVector da = FloatVector.fromArray(F, s, sa + si);
+            FloatVector ma = FloatVector.fromArray(F, s, sa + si + G);
+            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            FloatVector mb = FloatVector.fromArray(F, s, sb + si + G);
+            int base = (k >> 5) * 20 * G;
+            for (int i = 0; i < 32; i += 2) {
+                int j = k + i;
+                int o = (j - k0) * 2 * L;
+                int p = base + i / 2 * G;
+                int hp = base + 16 * G + i / 8 * G;
+                int shift = i & 7;
+                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
+                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
+                IntVector ua = ByteVector.fromArray(B, q, qa + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                IntVector ub = ByteVector.fromArray(B, q, qb + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                ByteVector la = va.and(NIBBLES).or(ua.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector lb = vb.and(NIBBLES).or(ub.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(ua.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
+                        .or(ub.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o + 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + 3 * L);
+            }
+        }
+    }
+}
