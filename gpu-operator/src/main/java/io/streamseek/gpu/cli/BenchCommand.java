@@ -36,7 +36,7 @@ final class BenchCommand {
             "  TTFT and TPOT p50/p99 and latent-cache bytes per token; --out writes DIR/bench.csv and DIR/bench.png.",
             "  --prompt-len N   prompt tokens per request (default 64)",
             "  --max-tokens N   generated tokens per request (default 32)",
-            "  --requests N     requests per level (default: 2 x concurrency, at least 4)",
+            "  --requests N     requests per level (default: 2 x concurrency, at least 16: a steady state, not the first requests alone)",
             "  --ep N           expert-parallel ranks (default 1); --ep-replicas EXPERT@RANK,... adds redundant experts",
             "  --backend B      auto, cpu or cuda (default auto: CUDA when a usable NVIDIA GPU is present)",
             "  A short warm-up runs first, so that no level pays for JIT compilation.",
@@ -93,7 +93,7 @@ final class BenchCommand {
             level(model, config(4, 8, ep, backend), 4, 8, promptLen, Math.min(maxTokens, 16), mlaBytesPerToken, null);
             level(model, config(1, 2, ep, backend), 1, 2, promptLen, Math.min(maxTokens, 32), mlaBytesPerToken, null);
             for (int concurrency : levels) {
-                int requests = (int) a.getLong("--requests", Math.max(4, 2L * concurrency));
+                int requests = (int) a.getLong("--requests", Math.max(16, 2L * concurrency));
                 rows.add(level(model, config(concurrency, requests, ep, backend), concurrency, requests, promptLen, maxTokens, mlaBytesPerToken, err));
             }
             // The invariance cost compares the CPU kernels' two layouts: it says nothing about a GPU run.

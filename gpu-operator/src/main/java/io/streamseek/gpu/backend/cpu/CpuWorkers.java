@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Splits one matrix-vector product over all cores: the caller takes the first slice of rows and
- * {@code threads - 1} daemon workers the others. The job lives in fields of this object, not in a
- * task object per call, so the per-token loop allocates nothing.
+ * Splits matrix products over all cores: the caller and {@code threads - 1} daemon workers claim
+ * chunks of rows (a quarter of an even share, aligned to the weight's {@link Linear#rowGrain}) until
+ * none is left. The job lives in fields of this object, not in a task object per call, so the
+ * per-token loop allocates nothing.
  *
  * <p>One caller thread at a time (the engine's step thread). Rows are split, never the reduction of
  * a row, so results are bitwise the same for any number of threads.
@@ -20,6 +21,8 @@ public final class CpuWorkers implements AutoCloseable {
     private final Thread[] workers;
     private final int slices;
     private final AtomicInteger pending = new AtomicInteger();
+    /** The next unclaimed chunk of the current products: slices take chunks until none is left. */
+    private final AtomicInteger nextChunk = new AtomicInteger();
     private volatile int epoch;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -36,6 +39,8 @@ public final class CpuWorkers implements AutoCloseable {
     private float[][] outputs = new float[1][];
     private int[] outputOffsets = new int[1];
     private SliceTask task; // non-null: the job is this task on every slice instead of products
+    private int[] chunkRows = new int[1];  // per product: rows per chunk (a multiple of its row grain)
+    private int[] chunkEnds = new int[1];  // per product: chunks of it and of the products before it
 
     /** Work that every slice runs once per {@link #run} call, on its own thread. */
     public interface SliceTask {
@@ -157,8 +162,31 @@ public final class CpuWorkers implements AutoCloseable {
         }
     }
 
+    /**
+     * Rows of each product a slice claims at a time: about a quarter of an even share, so that a
+     * slice that starts late or runs slower (a worker waking up, an SMT sibling, a noisy neighbour)
+     * leaves the rest to the others instead of making them wait. Which thread computes a row never
+     * changes its arithmetic, so results stay bitwise the same.
+     */
+    private static final int CHUNKS_PER_SLICE = 4;
+
     private void dispatch(int jobs) {
         this.count = jobs;
+        if (chunkRows.length < jobs) {
+            chunkRows = new int[jobs];
+            chunkEnds = new int[jobs];
+        }
+        int chunks = 0;
+        for (int i = 0; i < jobs; i++) {
+            int rows = weights[i].rows();
+            int grain = weights[i].rowGrain();
+            int share = (rows + slices * CHUNKS_PER_SLICE - 1) / (slices * CHUNKS_PER_SLICE);
+            int size = Math.max(grain, (share + grain - 1) / grain * grain);
+            chunkRows[i] = size;
+            chunks += (rows + size - 1) / size;
+            chunkEnds[i] = chunks;
+        }
+        nextChunk.set(0);
         failure = null;
         pending.set(workers.length);
         epoch++;
@@ -192,21 +220,20 @@ public final class CpuWorkers implements AutoCloseable {
             task.run(slice);
             return;
         }
-        for (int i = 0; i < count; i++) {
-            int rows = weights[i].rows();
-            int grain = weights[i].rowGrain();
-            int start = bound(rows, grain, slice);
-            int end = bound(rows, grain, slice + 1);
-            weights[i].matmul(inputs[i], inputOffsets[i], inputStride, outputs[i], outputOffsets[i], outputStride, tokens, start, end);
+        int product = 0;
+        for (int chunk = nextChunk.getAndIncrement(); product < count; chunk = nextChunk.getAndIncrement()) {
+            while (product < count && chunk >= chunkEnds[product]) {
+                product++;
+            }
+            if (product == count) {
+                return;
+            }
+            Linear w = weights[product];
+            int start = (chunk - (product == 0 ? 0 : chunkEnds[product - 1])) * chunkRows[product];
+            int end = Math.min(w.rows(), start + chunkRows[product]);
+            w.matmul(inputs[product], inputOffsets[product], inputStride, outputs[product], outputOffsets[product], outputStride, tokens,
+                    start, end);
         }
-    }
-
-    /** Where slice {@code slice}'s rows start: an even split rounded down to {@code grain}, the last one ending at {@code rows}. */
-    private int bound(int rows, int grain, int slice) {
-        if (slice == slices) {
-            return rows;
-        }
-        return (int) ((long) rows * slice / slices) / grain * grain;
     }
 
     private void work(int slice) {
