@@ -58,7 +58,7 @@ public final class MlaAttention {
             System.arraycopy(kvB, (h * kvRow + nope) * lora, valueRows, h * v * lora, v * lora);
         }
         this.kvBKeys = keyRows;
-        this.kvBValues = Linear.ofFloats(spec.numHeads() * v, lora, valueRows);
+        this.kvBValues = Linear.f32Panels(spec.numHeads() * v, lora, valueRows);
         this.absorbK = new Linear[spec.numHeads()];
         this.absorbV = new Linear[spec.numHeads()];
         // The decode path reads these for every token: kept in the checkpoint's own precision where
@@ -83,7 +83,8 @@ public final class MlaAttention {
                         Linear.Layout.forColumns(lora));
             } else {
                 absorbK[h] = Linear.ofFloats(lora, nope, kT);
-                absorbV[h] = kvBValues.rows(h * v, v);
+                absorbV[h] = v % kvBValues.rowGrain() == 0 ? kvBValues.rows(h * v, v)
+                        : Linear.ofFloats(v, lora, java.util.Arrays.copyOfRange(valueRows, h * v * lora, (h + 1) * v * lora));
             }
         }
     }
@@ -172,12 +173,17 @@ public final class MlaAttention {
     /**
      * The naive path's values, {@code kv_b_proj(c_kv)}'s value rows for every cached position, once
      * per chunk (its keys are built per head, transposed: {@link #attendNaive}); the latents stay
-     * gathered in {@code s.latents} for those.
+     * gathered in {@code s.latents} for those, and as a weight in {@code s.latentRows} (panels).
      */
     private void expandValues(int context, LatentCache cache, MlaScratch s) {
         int lora = spec.kvLoraRank();
         for (int pos = 0; pos < context; pos++) {
-            System.arraycopy(cache.rowArray(layer, pos), cache.rowOffset(layer, pos), s.latents, pos * lora, lora);
+            float[] row = cache.rowArray(layer, pos);
+            int ro = cache.rowOffset(layer, pos);
+            System.arraycopy(row, ro, s.latents, pos * lora, lora);
+            for (int c = 0; c < lora; c++) {
+                s.latentPanels[Linear.f32PanelIndex(pos, c, lora)] = row[ro + c];
+            }
         }
         int width = spec.numHeads() * spec.vHeadDim();
         s.workers.matmul(kvBValues, s.latents, 0, lora, s.values, 0, width, context);

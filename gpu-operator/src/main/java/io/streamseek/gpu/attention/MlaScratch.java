@@ -25,6 +25,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     float[] kv;      // [tokens, kv_lora_rank + qk_rope_head_dim]
     float[] latents;    // [context, kv_lora_rank]: the naive path's copy of c_kv
     Linear latentRows;  // latents as an f32 weight of [capacity, kv_lora_rank]: the naive path's transposed keys
+    float[] latentPanels; // its values, in the panel layout of Linear.f32Panels
     float[] values;     // [context, heads × v_head_dim]: the naive path's expanded values
     float[] q;       // [tokens, heads × qk_head_dim]
     float[] attn;    // [tokens, heads × v_head_dim]
@@ -63,7 +64,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         this.qLatent = new float[0];
         this.oLatent = new float[0];
         this.latents = new float[0];
-        this.latentRows = Linear.ofFloats(0, spec.kvLoraRank(), latents);
+        this.latentPanels = new float[0];
+        this.latentRows = Linear.f32PanelsOver(0, spec.kvLoraRank(), latentPanels);
         this.values = new float[0];
         this.slices = new Slice[workers.threads()];
         for (int i = 0; i < slices.length; i++) {
@@ -98,7 +100,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
                 slice.keys = new float[spec.qkHeadDim() * (grown + lanes)];
             }
             latents = new float[grown * spec.kvLoraRank()];
-            latentRows = Linear.ofFloats(grown, spec.kvLoraRank(), latents);
+            latentPanels = new float[Linear.f32PanelLength(grown, spec.kvLoraRank())];
+            latentRows = Linear.f32PanelsOver(grown, spec.kvLoraRank(), latentPanels);
             values = new float[grown * spec.numHeads() * spec.vHeadDim()];
         }
     }

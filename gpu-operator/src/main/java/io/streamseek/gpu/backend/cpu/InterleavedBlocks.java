@@ -347,21 +347,26 @@ final class InterleavedBlocks {
     }
 
     /** Every token through the widest tiles that fit: 6 (or 4), then 4, 2, 1. */
-    private static void tiles(float[] panel, int n, float[] x, int x0, int xs, float[] out, int o, int os, int tokens, boolean first) {
+    static void tiles(float[] panel, int n, float[] x, int x0, int xs, float[] out, int o, int os, int tokens, boolean first) {
+        tiles(panel, 0, n, x, x0, xs, out, o, os, tokens, first);
+    }
+
+    /** As above, the panel at {@code panel[p0 ..]}. */
+    static void tiles(float[] panel, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, int tokens, boolean first) {
         int t = 0;
         if (PanelTile.TOKENS == 6) {
             for (; t + 6 <= tokens; t += 6) {
-                PanelTile.t6(panel, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
+                PanelTile.t6(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
             }
         }
         for (; t + 4 <= tokens; t += 4) {
-            PanelTile.t4(panel, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
+            PanelTile.t4(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
         }
         for (; t + 2 <= tokens; t += 2) {
-            PanelTile.t2(panel, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
+            PanelTile.t2(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
         }
         if (t < tokens) {
-            PanelTile.t1(panel, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
+            PanelTile.t1(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
         }
     }
 
@@ -377,7 +382,7 @@ final class InterleavedBlocks {
     }
 
     /** This thread's scratch tile, at least {@code length} floats. */
-    private static float[] scratch(int length) {
+    static float[] scratch(int length) {
         float[] scratch = SCRATCH.get();
         if (scratch.length < length) {
             scratch = new float[Math.max(length, 2 * scratch.length)];

@@ -105,6 +105,7 @@ public final class Linear {
     private final short[] halves;  // BF16, F16
     private final byte[] codes;    // E4M3 codes
     private final InterleavedBlocks blocks; // the GGUF block formats, repacked for the kernels
+    private F32Panels panels;              // F32 in panels of two vectors' rows (see f32Panels)
     private final int base;        // index of element [0, 0] in its array (byte offset for block formats): row views share the array
     private final boolean packed;  // BF16 in column-major tiles (short rows)
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
@@ -236,6 +237,13 @@ public final class Linear {
             throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
                     + " weight of " + rows + " rows");
         }
+        if (panels != null) {
+            if (first % F32Panels.HEIGHT != 0) {
+                throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a paneled F32 weight:"
+                        + " a view starts at a multiple of " + F32Panels.HEIGHT);
+            }
+            return withPanels(panels.rows(first, count));
+        }
         if (blocks != null) {
             if (first % InterleavedBlocks.PAD != 0) {
                 throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
@@ -244,6 +252,42 @@ public final class Linear {
             return new Linear(format, count, cols, null, null, null, 0, null, false, blocks.rows(first, count));
         }
         return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
+    }
+
+    /**
+     * An f32 weight stored in panels of {@code 2L} rows, column-major ({@link F32Panels}): its products
+     * run the batched register tiles straight over the storage, about twice as fast as rows for the
+     * attention's f32 matrices, each output one FMA chain over the columns in order.
+     */
+    public static Linear f32Panels(int rows, int cols, float[] rowMajor) {
+        if (rowMajor.length != rows * cols) {
+            throw new IllegalArgumentException("an F32 weight of [" + rows + ", " + cols + "] needs " + rows * cols
+                    + " values, got " + rowMajor.length);
+        }
+        return withPanels(F32Panels.pack(rows, cols, rowMajor));
+    }
+
+    /**
+     * An f32 weight over {@code values} already in the panel layout of {@link #f32Panels} (at least
+     * {@link #f32PanelLength} floats; value {@code [r, c]} at {@link #f32PanelIndex}): the caller
+     * writes it, e.g. a prefill chunk's gathered latents.
+     */
+    public static Linear f32PanelsOver(int rows, int cols, float[] values) {
+        return withPanels(F32Panels.over(rows, cols, values));
+    }
+
+    public static int f32PanelLength(int rows, int cols) {
+        return F32Panels.length(rows, cols);
+    }
+
+    public static int f32PanelIndex(int row, int col, int cols) {
+        return F32Panels.index(row, col, cols);
+    }
+
+    private static Linear withPanels(F32Panels panels) {
+        Linear w = new Linear(Format.F32, panels.rows, panels.cols, null, null, null, 0, null);
+        w.panels = panels;
+        return w;
     }
 
     /** A weight held as f32 values in memory (tests, small derived matrices); the array is used, not copied. */
@@ -260,7 +304,7 @@ public final class Linear {
      * panel ({@value InterleavedBlocks#PAD} rows) is then computed by one thread only, not by two.
      */
     public int rowGrain() {
-        return blocks != null ? InterleavedBlocks.PAD : 1;
+        return blocks != null ? InterleavedBlocks.PAD : panels != null ? F32Panels.HEIGHT : 1;
     }
 
     public int rows() {
@@ -293,6 +337,10 @@ public final class Linear {
 
     /** {@code out[outOffset + r] = W[r, :] · x[xOffset ..]} for rows {@code [rowStart, rowEnd)}. */
     public void matvec(float[] x, int xOffset, float[] out, int outOffset, int rowStart, int rowEnd) {
+        if (panels != null) {
+            panels.matmul(x, xOffset, 0, out, outOffset, 0, 1, rowStart, rowEnd);
+            return;
+        }
         if (packed) {
             matmulPacked(x, xOffset, 0, out, outOffset, 0, 1, rowStart, rowEnd);
             return;
@@ -315,6 +363,10 @@ public final class Linear {
      * is bitwise the single-token {@link #dot}: tiling changes the loads, not a row's arithmetic.
      */
     public void matmul(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens, int rowStart, int rowEnd) {
+        if (panels != null) {
+            panels.matmul(x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
+            return;
+        }
         if (packed) {
             matmulPacked(x, xOffset, xStride, out, outOffset, outStride, tokens, rowStart, rowEnd);
             return;
@@ -446,6 +498,9 @@ public final class Linear {
      * column-wise chain of fused multiply-adds its tile kernels compute, one lane per row.
      */
     public float dot(int row, float[] x, int xOffset) {
+        if (panels != null) {
+            return panels.dot(row, x, xOffset);
+        }
         if (packed) {
             float acc = 0f;
             for (int k = 0; k < cols; k++) {
@@ -540,6 +595,9 @@ public final class Linear {
     public float get(int row, int col) {
         if (blocks != null) {
             return blocks.get(row, col);
+        }
+        if (panels != null) {
+            return panels.get(row, col);
         }
         int index = packed ? packedIndex(row, col, cols) : base + row * cols + col;
         return switch (format) {

@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register tiles over a dequantized panel ({@link GroupPanel}: {@code n} columns of {@code 2L}
- * weights): two row vectors against 6, 4, 2 or 1 tokens. Each output lane is one chain,
+ * Register tiles over a panel of f32 weights at {@code p[p0 ..]} ({@code n} columns of {@code 2L}
+ * weights, column-major: dequantized by {@link GroupPanel}, or an f32 weight stored that way): two row vectors against 6, 4, 2 or 1 tokens. Each output lane is one chain,
  * {@code acc = fma(w[c], x[c], acc)} for c in column order, started at zero on a product's first
  * panel ({@code first}) and continued from {@code out} on the next ones: exactly
  * {@link GroupDot}'s chain, so an output is bitwise the same whatever the tile, the panel width
@@ -27,7 +27,7 @@ final class PanelTile {
     }
 
     /** Two row vectors against 6 tokens. */
-    static void t6(float[] p, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
+    static void t6(float[] p, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
         FloatVector b0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + L);
         FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + os);
@@ -41,8 +41,8 @@ final class PanelTile {
         FloatVector a5 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 5 * os);
         FloatVector b5 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 5 * os + L);
         for (int c = 0; c < n; c++) {
-            FloatVector u = FloatVector.fromArray(F, p, c * 2 * L);
-            FloatVector v = FloatVector.fromArray(F, p, c * 2 * L + L);
+            FloatVector u = FloatVector.fromArray(F, p, p0 + c * 2 * L);
+            FloatVector v = FloatVector.fromArray(F, p, p0 + c * 2 * L + L);
             FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]);
             a0 = u.fma(y0, a0);
             b0 = v.fma(y0, b0);
@@ -77,7 +77,7 @@ final class PanelTile {
     }
 
     /** Two row vectors against 4 tokens. */
-    static void t4(float[] p, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
+    static void t4(float[] p, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
         FloatVector b0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + L);
         FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + os);
@@ -87,8 +87,8 @@ final class PanelTile {
         FloatVector a3 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 3 * os);
         FloatVector b3 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + 3 * os + L);
         for (int c = 0; c < n; c++) {
-            FloatVector u = FloatVector.fromArray(F, p, c * 2 * L);
-            FloatVector v = FloatVector.fromArray(F, p, c * 2 * L + L);
+            FloatVector u = FloatVector.fromArray(F, p, p0 + c * 2 * L);
+            FloatVector v = FloatVector.fromArray(F, p, p0 + c * 2 * L + L);
             FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]);
             a0 = u.fma(y0, a0);
             b0 = v.fma(y0, b0);
@@ -113,14 +113,14 @@ final class PanelTile {
     }
 
     /** Two row vectors against 2 tokens. */
-    static void t2(float[] p, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
+    static void t2(float[] p, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
         FloatVector b0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + L);
         FloatVector a1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + os);
         FloatVector b1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + os + L);
         for (int c = 0; c < n; c++) {
-            FloatVector u = FloatVector.fromArray(F, p, c * 2 * L);
-            FloatVector v = FloatVector.fromArray(F, p, c * 2 * L + L);
+            FloatVector u = FloatVector.fromArray(F, p, p0 + c * 2 * L);
+            FloatVector v = FloatVector.fromArray(F, p, p0 + c * 2 * L + L);
             FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]);
             a0 = u.fma(y0, a0);
             b0 = v.fma(y0, b0);
@@ -135,12 +135,12 @@ final class PanelTile {
     }
 
     /** Two row vectors against 1 token. */
-    static void t1(float[] p, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
+    static void t1(float[] p, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, boolean first) {
         FloatVector a0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o);
         FloatVector b0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, out, o + L);
         for (int c = 0; c < n; c++) {
-            FloatVector u = FloatVector.fromArray(F, p, c * 2 * L);
-            FloatVector v = FloatVector.fromArray(F, p, c * 2 * L + L);
+            FloatVector u = FloatVector.fromArray(F, p, p0 + c * 2 * L);
+            FloatVector v = FloatVector.fromArray(F, p, p0 + c * 2 * L + L);
             FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]);
             a0 = u.fma(y0, a0);
             b0 = v.fma(y0, b0);
