@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Runs the engine's own requests through it once before it takes any: a prefill of a few dozen
  * tokens, short prompts joining it, and decode batches that shrink one sequence at a time from
- * {@value #MAX_REQUESTS} to 1, so that every kernel variant (token groups of 1 to 4, both attention
+ * {@value #MAX_REQUESTS} to 1, so that every kernel variant (register tiles of 1 to 6 tokens, both attention
  * paths, the router and experts) is JIT-compiled before a caller's request, and no caller's time to
  * first token or cost shows the compilation. Sizes are small on purpose: a kernel compiles after a
  * number of loop iterations that one pass over a model's weights already gives, so a larger

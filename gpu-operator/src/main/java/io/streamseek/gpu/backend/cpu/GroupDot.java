@@ -9,15 +9,19 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * One-token products of {@link InterleavedBlocks}: the decode kernels. Each takes four row vectors
- * ({@code L} consecutive rows each, quants at {@code q0 .. q3}, scales at {@code s0 .. s3}) and, per
+ * (Q8_0, Q6_K) or two (the nibble formats) — {@code L} consecutive rows each, quants at
+ * {@code q0 ..}, scales at {@code s0 ..} — and, per
  * column, widens the row vector's {@code L} quants to f32, applies their scales and adds
  * {@code w · x[c]} to one accumulator per row: {@code acc = fma(w, x[c], acc)}, the chain
  * {@link PanelTile} runs over a dequantized panel ({@link GroupPanel} builds it by these very
  * expressions). A decoded output is therefore bitwise the batched one.
  *
  * <p>No lane reduction: an accumulator's lanes are {@code L} outputs, stored with one vector store.
- * Four row vectors are four independent chains (the FMA latency hidden) and, on AVX-512, four
- * sequential streams of quants, one per group of 16 rows, which DRAM serves at full speed.
+ * Row vectors are independent chains (the FMA latency hidden) and, on AVX-512, separate sequential
+ * streams of quants, one per group of 16 rows: four streams reach this machine's DRAM bandwidth
+ * (Q8_0 about 21 G weights/s on one core), two about 12–15. The nibble kernels take two because a
+ * four-row-vector one outgrows what JDK 17's C2 inlines: it then leaves a conversion to the Vector
+ * API's Java fallback, boxing every vector (Q4_K 1.8 G weights/s; JDK 25 compiles it, 24).
  *
  * <p>Per column, the quant addresses step by {@value InterleavedBlocks#GROUP} bytes (the rows of a
  * group side by side): int8 one column per step, nibbles two (low, high); Q5's fifth bits come

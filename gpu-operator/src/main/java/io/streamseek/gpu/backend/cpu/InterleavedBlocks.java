@@ -38,6 +38,8 @@ final class InterleavedBlocks {
     static final int GROUP = 16;
     /** Rows are padded to this, a batched panel's height on AVX-512 (two row vectors); views start on it. */
     static final int PAD = 32;
+    /** Rows a split between threads starts at a multiple of: a decode kernel's four row vectors on AVX-512. */
+    static final int GRAIN = 64;
     private static final int L = GroupDot.L;
     /** Columns per panel: 16 KiB of f32 weights, which stay in L1 while every token's tile reads them. */
     private static final int PANEL_COLS = 2048 / Math.max(L, 1);
@@ -245,9 +247,10 @@ final class InterleavedBlocks {
 
     /**
      * One token, rows {@code [rowStart, rowEnd)}: four row vectors at a time for the int8 formats,
-     * two for the nibble ones (see {@link GroupDot}); a row vector only partly in range (or a last
-     * one short of a kernel's count) is computed into a scratch tile and its rows in range copied
-     * out, so nothing is written outside the range (another thread's rows).
+     * two for the nibble ones (see {@link GroupDot}), a short last group repeating its last one
+     * (computed twice, written twice: the same values); a row vector only partly in range is
+     * computed into a scratch tile and its rows in range copied out, so nothing is written outside
+     * the range (another thread's rows).
      */
     void matvec(float[] x, int xo, float[] out, int oo, int rowStart, int rowEnd) {
         if (!GroupDot.VECTOR) {
@@ -259,13 +262,13 @@ final class InterleavedBlocks {
         int width = kind == Kind.INT8 ? 4 : 2;
         int whole0 = (rowStart + L - 1) / L;
         int whole1 = rowEnd / L;
-        int rv = whole0;
-        for (; rv + width <= whole1; rv += width) {
-            decode(rv, rv + 1, rv + width - 2, rv + width - 1, x, xo, out, oo + rv * L);
+        for (int rv = whole0; rv < whole1; rv += width) {
+            int last = Math.min(width, whole1 - rv) - 1; // a short last group repeats its last row vector
+            decode(rv, rv + Math.min(1, last), rv + Math.min(2, last), rv + last, x, xo, out, oo + rv * L);
         }
         float[] tile = scratch(4 * L);
         for (int v = rowStart / L; v * L < rowEnd; v++) {
-            if (v >= whole0 && v < rv) {
+            if (v >= whole0 && v < whole1) {
                 continue;
             }
             decode(v, v, v, v, x, xo, tile, 0);

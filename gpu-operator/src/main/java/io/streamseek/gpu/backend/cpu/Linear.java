@@ -301,10 +301,11 @@ public final class Linear {
 
     /**
      * The multiple of rows a split of this weight between threads should start at: a block format's
-     * panel ({@value InterleavedBlocks#PAD} rows) is then computed by one thread only, not by two.
+     * batched panel and a decode kernel's four row vectors ({@value InterleavedBlocks#GRAIN} rows) are
+     * then computed by one thread only, never split or repeated at a thread's boundary.
      */
     public int rowGrain() {
-        return blocks != null ? InterleavedBlocks.PAD : panels != null ? F32Panels.HEIGHT : 1;
+        return blocks != null ? InterleavedBlocks.GRAIN : panels != null ? F32Panels.HEIGHT : 1;
     }
 
     public int rows() {
