@@ -9,30 +9,28 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * One-token products of {@link InterleavedBlocks}: the decode kernels. Each takes four row vectors
- * (Q8_0, Q6_K) or two (the nibble formats) — {@code L} consecutive rows each, quants at
- * {@code q0 ..}, scales at {@code s0 ..} — and, per
- * column, widens the row vector's {@code L} quants to f32, applies their scales and adds
- * {@code w · x[c]} to one accumulator per row: {@code acc = fma(w, x[c], acc)}, the chain
- * {@link PanelTile} runs over a dequantized panel ({@link GroupPanel} builds it by these very
- * expressions). A decoded output is therefore bitwise the batched one.
+ * (two for Q5_0/Q5_K) — {@code L} consecutive rows each, quants at {@code q0 ..}, scales at
+ * {@code s0 ..} — and, per column, widens the row vector's {@code L} quants to f32, applies their
+ * scales and adds {@code w · x[c]} to one accumulator per row: {@code acc = fma(w, x[c], acc)}, the
+ * chain {@link PanelTile} runs over a dequantized panel ({@link GroupPanel} builds it by the same
+ * expressions, to the same floats). A decoded output is therefore bitwise the batched one.
  *
  * <p>No lane reduction: an accumulator's lanes are {@code L} outputs, stored with one vector store.
  * Row vectors are independent chains (the FMA latency hidden) and, on AVX-512, separate sequential
- * streams of quants, one per group of 16 rows: four streams reach this machine's DRAM bandwidth
- * (Q8_0 about 21 G weights/s on one core), two about 12–15. The nibble kernels take two because a
- * four-row-vector one outgrows what JDK 17's C2 inlines: it then leaves a conversion to the Vector
- * API's Java fallback, boxing every vector (Q4_K 1.8 G weights/s; JDK 25 compiles it, 24).
+ * streams of quants, one per group of 16 rows: four streams reach this machine's DRAM bandwidth on
+ * one core (Q8_0 about 21 G weights/s), two only 12–15.
  *
  * <p>Per column, the quant addresses step by {@value InterleavedBlocks#GROUP} bytes (the rows of a
  * group side by side): int8 one column per step, nibbles two (low, high); Q5's fifth bits come
- * from a bit plane of 16 bytes per 8 columns after each 32-column sub-block's nibbles. Shifts and
- * masks work on the bytes as ints (x86 has no byte shifts): a nibble or bit never crosses a byte.
+ * from a bit plane of 16 bytes per 8 columns after each 32-column sub-block's nibbles.
  *
- * <p>One method per format, each with a sub-block loop of constant length and nothing but Vector
- * API calls inside: C2 then keeps every vector in a register. A kernel shared by two formats
- * through a flag, or a column loop of variable length with the scales hoisted out of it, was left
- * boxing vectors (2 to 10 times slower, measured with BlockDotBench).
- */
+ * <p>What JDK 17's C2 compiles to vector code decides the shapes, measured with BlockDotBench:
+ * one method per format, each with a sub-block loop of constant length (a kernel shared by two
+ * formats through a flag, or a column loop of variable length with the scales hoisted out of it,
+ * was left boxing vectors, 2 to 10 times slower); nibbles split with byte operations (split with
+ * int shifts, a four-row-vector kernel had one conversion left to the Vector API's Java fallback:
+ * 1.8 G weights/s); Q5's bit plane does need int shifts, and its kernels take two row vectors.
+  */
 final class GroupDot {
 
     static final VectorSpecies<Float> F = VectorDot.F;
@@ -109,63 +107,93 @@ final class GroupDot {
     }
 
     /** Q4_0: {@code w = d·(q − 8)}, the 8 taken off the nibble. */
-    static void q4_0(byte[] q, int q0, int q1, float[] s, int s0, int s1,
-            float[] x, int xo, int cols, float[] out, int o0, int o1) {
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+    static void q4_0(byte[] q, int q0, int q1, int q2, int q3, float[] s, int s0, int s1, int s2, int s3,
+            float[] x, int xo, int cols, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), e = FloatVector.zero(F);
         for (int k = 0; k < cols; k += 32) {
             int si = (k >> 5) * G;
             FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
             FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
+            FloatVector d2 = FloatVector.fromArray(F, s, s2 + si);
+            FloatVector d3 = FloatVector.fromArray(F, s, s3 + si);
             for (int i = 0; i < 32; i += 2) {
                 int j = k + i;
                 int p = j / 2 * G;
-                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
-                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
-                ByteVector l0 = v0.and(NIBBLES).reinterpretAsBytes();
-                ByteVector l1 = v1.and(NIBBLES).reinterpretAsBytes();
-                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
-                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector v0 = ByteVector.fromArray(B, q, q0 + p);
+                ByteVector v1 = ByteVector.fromArray(B, q, q1 + p);
+                ByteVector v2 = ByteVector.fromArray(B, q, q2 + p);
+                ByteVector v3 = ByteVector.fromArray(B, q, q3 + p);
+                ByteVector l0 = v0.and((byte) 0x0F);
+                ByteVector l1 = v1.and((byte) 0x0F);
+                ByteVector l2 = v2.and((byte) 0x0F);
+                ByteVector l3 = v3.and((byte) 0x0F);
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h2 = v2.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h3 = v3.lanewise(VectorOperators.LSHR, 4);
                 FloatVector y = FloatVector.broadcast(F, x[xo + j]);
                 a = ((FloatVector) l0.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
                 b = ((FloatVector) l1.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                c = ((FloatVector) l2.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(y, c);
+                e = ((FloatVector) l3.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(y, e);
                 FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
                 a = ((FloatVector) h0.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
                 b = ((FloatVector) h1.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+                c = ((FloatVector) h2.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d2).fma(z, c);
+                e = ((FloatVector) h3.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d3).fma(z, e);
             }
         }
         a.intoArray(out, o0);
         b.intoArray(out, o1);
+        c.intoArray(out, o2);
+        e.intoArray(out, o3);
     }
 
     /** Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml's). */
-    static void q4K(byte[] q, int q0, int q1, float[] s, int s0, int s1,
-            float[] x, int xo, int cols, float[] out, int o0, int o1) {
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+    static void q4K(byte[] q, int q0, int q1, int q2, int q3, float[] s, int s0, int s1, int s2, int s3,
+            float[] x, int xo, int cols, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), e = FloatVector.zero(F);
         for (int k = 0; k < cols; k += 32) {
             int si = (k >> 5) * 2 * G;
             FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
             FloatVector m0 = FloatVector.fromArray(F, s, s0 + si + G);
             FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
             FloatVector m1 = FloatVector.fromArray(F, s, s1 + si + G);
+            FloatVector d2 = FloatVector.fromArray(F, s, s2 + si);
+            FloatVector m2 = FloatVector.fromArray(F, s, s2 + si + G);
+            FloatVector d3 = FloatVector.fromArray(F, s, s3 + si);
+            FloatVector m3 = FloatVector.fromArray(F, s, s3 + si + G);
             for (int i = 0; i < 32; i += 2) {
                 int j = k + i;
                 int p = j / 2 * G;
-                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
-                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
-                ByteVector l0 = v0.and(NIBBLES).reinterpretAsBytes();
-                ByteVector l1 = v1.and(NIBBLES).reinterpretAsBytes();
-                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
-                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector v0 = ByteVector.fromArray(B, q, q0 + p);
+                ByteVector v1 = ByteVector.fromArray(B, q, q1 + p);
+                ByteVector v2 = ByteVector.fromArray(B, q, q2 + p);
+                ByteVector v3 = ByteVector.fromArray(B, q, q3 + p);
+                ByteVector l0 = v0.and((byte) 0x0F);
+                ByteVector l1 = v1.and((byte) 0x0F);
+                ByteVector l2 = v2.and((byte) 0x0F);
+                ByteVector l3 = v3.and((byte) 0x0F);
+                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h2 = v2.lanewise(VectorOperators.LSHR, 4);
+                ByteVector h3 = v3.lanewise(VectorOperators.LSHR, 4);
                 FloatVector y = FloatVector.broadcast(F, x[xo + j]);
                 a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
                 b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                c = ((FloatVector) l2.convertShape(VectorOperators.B2F, F, 0)).fma(d2, m2).fma(y, c);
+                e = ((FloatVector) l3.convertShape(VectorOperators.B2F, F, 0)).fma(d3, m3).fma(y, e);
                 FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
                 a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
                 b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+                c = ((FloatVector) h2.convertShape(VectorOperators.B2F, F, 0)).fma(d2, m2).fma(z, c);
+                e = ((FloatVector) h3.convertShape(VectorOperators.B2F, F, 0)).fma(d3, m3).fma(z, e);
             }
         }
         a.intoArray(out, o0);
         b.intoArray(out, o1);
+        c.intoArray(out, o2);
+        e.intoArray(out, o3);
     }
 
     /** Q5_0: {@code w = d·(q − 16)}. */

@@ -74,12 +74,12 @@ final class GroupPanel {
                 int j = k + i;
                 int o = (j - k0) * 2 * L;
                 int p = j / 2 * G;
-                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
-                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
-                ByteVector la = va.and(NIBBLES).reinterpretAsBytes();
-                ByteVector lb = vb.and(NIBBLES).reinterpretAsBytes();
-                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
-                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector va = ByteVector.fromArray(B, q, qa + p);
+                ByteVector vb = ByteVector.fromArray(B, q, qb + p);
+                ByteVector la = va.and((byte) 0x0F);
+                ByteVector lb = vb.and((byte) 0x0F);
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4);
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4);
                 ((FloatVector) la.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
                 ((FloatVector) lb.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
                 ((FloatVector) ha.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o + 2 * L);
@@ -100,12 +100,12 @@ final class GroupPanel {
                 int j = k + i;
                 int o = (j - k0) * 2 * L;
                 int p = j / 2 * G;
-                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
-                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
-                ByteVector la = va.and(NIBBLES).reinterpretAsBytes();
-                ByteVector lb = vb.and(NIBBLES).reinterpretAsBytes();
-                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
-                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsBytes();
+                ByteVector va = ByteVector.fromArray(B, q, qa + p);
+                ByteVector vb = ByteVector.fromArray(B, q, qb + p);
+                ByteVector la = va.and((byte) 0x0F);
+                ByteVector lb = vb.and((byte) 0x0F);
+                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4);
+                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4);
                 ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o);
                 ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + L);
                 ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o + 2 * L);
@@ -137,10 +137,10 @@ final class GroupPanel {
                         .or(ua.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
                 ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
                         .or(ub.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
-                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + L);
-                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o + 2 * L);
-                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, o + 3 * L);
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(da).intoArray(panel, o);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(db).intoArray(panel, o + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(da).intoArray(panel, o + 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(db).intoArray(panel, o + 3 * L);
             }
         }
     }

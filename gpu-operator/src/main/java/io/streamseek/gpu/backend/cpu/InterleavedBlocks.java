@@ -259,7 +259,7 @@ final class InterleavedBlocks {
             }
             return;
         }
-        int width = kind == Kind.INT8 ? 4 : 2;
+        int width = kind == Kind.FIVE_BIT ? 2 : 4;
         int whole0 = (rowStart + L - 1) / L;
         int whole1 = rowEnd / L;
         for (int rv = whole0; rv < whole1; rv += width) {
@@ -289,8 +289,8 @@ final class InterleavedBlocks {
         switch (format) {
             case Q8_0 -> GroupDot.q8_0(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
             case Q6_K -> GroupDot.q6K(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
-            case Q4_0 -> GroupDot.q4_0(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
-            case Q4_K -> GroupDot.q4K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
+            case Q4_0 -> GroupDot.q4_0(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
+            case Q4_K -> GroupDot.q4K(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
             case Q5_0 -> GroupDot.q5_0(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
             case Q5_K -> GroupDot.q5K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
