@@ -100,51 +100,65 @@ final class InterleavedBlocks {
         return padded * (cols * quantBits / 8 + 4 * scalesPerRow);
     }
 
-    /** Repacks {@code rows × cols / blockSize} ggml blocks, row-major, at {@code a[0 ..]}. */
+    /**
+     * Repacks {@code rows × cols / blockSize} ggml blocks, row-major, at {@code a[0 ..]}. Groups are
+     * independent (each writes its own bytes and scales), so they are repacked in parallel: loading
+     * a 16B model is mostly this copy.
+     */
     static InterleavedBlocks repack(Format format, int rows, int cols, byte[] a) {
         int padded = (rows + PAD - 1) / PAD * PAD;
         int groups = padded / GROUP;
         InterleavedBlocks layout = new InterleavedBlocks(format, rows, cols, null, null, 0);
         byte[] quants = new byte[Math.multiplyExact(groups, layout.quantStride)];
         float[] scales = new float[Math.multiplyExact(groups, layout.scaleStride)];
+        java.util.stream.IntStream.range(0, (rows + GROUP - 1) / GROUP).parallel()
+                .forEach(g -> layout.repackGroup(g, a, quants, scales));
+        return new InterleavedBlocks(format, rows, cols, quants, scales, 0);
+    }
+
+    private void repackGroup(int g, byte[] a, byte[] quants, float[] scales) {
         int size = format.blockSize();
         int[] q = new int[size];
         float[] scale = new float[16];
         float[] offset = new float[16];
-        for (int row = 0; row < rows; row++) {
-            int g = row / GROUP;
-            int r = row % GROUP;
-            int qg = g * layout.quantStride + r;
-            int sg = g * layout.scaleStride + r;
+        int subs = size >> shift;
+        for (int r = 0; r < GROUP && g * GROUP + r < rows; r++) {
+            int row = g * GROUP + r;
+            int qg = g * quantStride + r;
+            int sg = g * scaleStride + r;
             for (int b = 0; b < cols / size; b++) {
-                int o = (row * (cols / size) + b) * format.bytesPerBlock();
-                decode(format, a, o, q, scale, offset);
-                for (int i = 0; i < size; i++) {
-                    int c = b * size + i;
-                    int v = q[i];
-                    switch (layout.kind) {
-                        case INT8 -> quants[qg + c * GROUP] = (byte) v;
-                        case NIBBLE -> quants[qg + (c >> 1) * GROUP] |= (byte) (v << ((c & 1) * 4));
-                        case FIVE_BIT -> {
+                decode(format, a, (row * (cols / size) + b) * format.bytesPerBlock(), q, scale, offset);
+                int c0 = b * size;
+                switch (kind) {
+                    case INT8 -> {
+                        for (int i = 0; i < size; i++) {
+                            quants[qg + (c0 + i) * GROUP] = (byte) q[i];
+                        }
+                    }
+                    case NIBBLE -> {
+                        for (int i = 0; i < size; i += 2) {
+                            quants[qg + ((c0 + i) >> 1) * GROUP] = (byte) (q[i] | q[i + 1] << 4);
+                        }
+                    }
+                    case FIVE_BIT -> {
+                        for (int i = 0; i < size; i++) {
+                            int c = c0 + i;
                             int base = qg + (c >> 5) * 20 * GROUP;
                             int cc = c & 31;
-                            quants[base + (cc >> 1) * GROUP] |= (byte) ((v & 15) << ((cc & 1) * 4));
-                            quants[base + 16 * GROUP + (cc >> 3) * GROUP] |= (byte) ((v >> 4 & 1) << (cc & 7));
+                            quants[base + (cc >> 1) * GROUP] |= (byte) ((q[i] & 15) << ((cc & 1) * 4));
+                            quants[base + 16 * GROUP + (cc >> 3) * GROUP] |= (byte) ((q[i] >> 4 & 1) << (cc & 7));
                         }
                     }
                 }
-                int subs = size >> layout.shift;
                 for (int j = 0; j < subs; j++) {
-                    int sub = (b * size >> layout.shift) + j;
-                    int si = sg + sub * GROUP * (layout.offsets ? 2 : 1);
+                    int si = sg + ((c0 >> shift) + j) * GROUP * (offsets ? 2 : 1);
                     scales[si] = scale[j];
-                    if (layout.offsets) {
+                    if (offsets) {
                         scales[si + GROUP] = offset[j];
                     }
                 }
             }
         }
-        return new InterleavedBlocks(format, rows, cols, quants, scales, 0);
     }
 
     /**
