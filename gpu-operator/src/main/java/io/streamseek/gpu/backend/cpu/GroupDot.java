@@ -2,7 +2,6 @@ package io.streamseek.gpu.backend.cpu;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,13 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
  * group side by side): int8 one column per step, nibbles two (low, high); Q5's fifth bits come
  * from a bit plane of 16 bytes per 8 columns after each 32-column sub-block's nibbles.
  *
- * <p>What JDK 17's C2 compiles to vector code decides the shapes, measured with BlockDotBench:
+ * <p>What JDK 17's C2 compiles to vector code decides the shapes (measured with {@code FormatBench}):
  * one method per format, each with a sub-block loop of constant length (a kernel shared by two
  * formats through a flag, or a column loop of variable length with the scales hoisted out of it,
  * was left boxing vectors, 2 to 10 times slower); nibbles split with byte operations (split with
  * int shifts, a four-row-vector kernel had one conversion left to the Vector API's Java fallback:
- * 1.8 G weights/s); Q5's bit plane does need int shifts, and its kernels take two row vectors.
-  */
+ * 1.8 G weights/s); Q5's fifth bits moved into place by constant byte shifts, 8 columns per step
+ * (int shifts by a loop variable fell back in AVX2's shapes: 1.5 G weights/s).
+ */
 final class GroupDot {
 
     static final VectorSpecies<Float> F = VectorDot.F;
@@ -40,8 +40,6 @@ final class GroupDot {
     /** The vector kernels need a byte load to fill exactly one f32 vector: 8 or 16 lanes. */
     static final boolean VECTOR = L == 8 || L == 16;
     private static final int G = InterleavedBlocks.GROUP;
-    private static final int NIBBLES = 0x0F0F0F0F;
-    private static final int BITS = 0x01010101;
 
     private GroupDot() {
     }
@@ -205,25 +203,63 @@ final class GroupDot {
             FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
             FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
             int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 2) {
+            for (int i = 0; i < 32; i += 8) {
                 int j = k + i;
-                int p = base + i / 2 * G;
+                int p;
+                ByteVector v0, l0, h0, v1, l1, h1;
                 int hp = base + 16 * G + i / 8 * G;
-                int shift = i & 7;
-                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
-                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
-                IntVector u0 = ByteVector.fromArray(B, q, q0 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                IntVector u1 = ByteVector.fromArray(B, q, q1 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                ByteVector l0 = v0.and(NIBBLES).or(u0.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector l1 = v1.and(NIBBLES).or(u1.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(u0.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(u1.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                ByteVector u0 = ByteVector.fromArray(B, q, q0 + hp);
+                ByteVector u1 = ByteVector.fromArray(B, q, q1 + hp);
+                p = base + (i / 2 + 0) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                FloatVector y = FloatVector.broadcast(F, x[xo + j + 0]);
                 a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
                 b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
                 FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
+                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+                p = base + (i / 2 + 1) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 2]);
+                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 3]);
+                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
+                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+                p = base + (i / 2 + 2) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 4]);
+                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 5]);
+                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
+                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
+                p = base + (i / 2 + 3) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 6]);
+                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
+                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 7]);
                 a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
                 b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
             }
@@ -243,25 +279,63 @@ final class GroupDot {
             FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
             FloatVector m1 = FloatVector.fromArray(F, s, s1 + si + G);
             int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 2) {
+            for (int i = 0; i < 32; i += 8) {
                 int j = k + i;
-                int p = base + i / 2 * G;
+                int p;
+                ByteVector v0, l0, h0, v1, l1, h1;
                 int hp = base + 16 * G + i / 8 * G;
-                int shift = i & 7;
-                IntVector v0 = ByteVector.fromArray(B, q, q0 + p).reinterpretAsInts();
-                IntVector v1 = ByteVector.fromArray(B, q, q1 + p).reinterpretAsInts();
-                IntVector u0 = ByteVector.fromArray(B, q, q0 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                IntVector u1 = ByteVector.fromArray(B, q, q1 + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                ByteVector l0 = v0.and(NIBBLES).or(u0.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector l1 = v1.and(NIBBLES).or(u1.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector h0 = v0.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(u0.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ByteVector h1 = v1.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(u1.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                FloatVector y = FloatVector.broadcast(F, x[xo + j]);
+                ByteVector u0 = ByteVector.fromArray(B, q, q0 + hp);
+                ByteVector u1 = ByteVector.fromArray(B, q, q1 + hp);
+                p = base + (i / 2 + 0) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                FloatVector y = FloatVector.broadcast(F, x[xo + j + 0]);
                 a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
                 b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
                 FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
+                a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
+                b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+                p = base + (i / 2 + 1) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 2]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 3]);
+                a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
+                b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+                p = base + (i / 2 + 2) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 4]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 5]);
+                a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
+                b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
+                p = base + (i / 2 + 3) * G;
+                v0 = ByteVector.fromArray(B, q, q0 + p);
+                v1 = ByteVector.fromArray(B, q, q1 + p);
+                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                y = FloatVector.broadcast(F, x[xo + j + 6]);
+                a = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(y, a);
+                b = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(y, b);
+                z = FloatVector.broadcast(F, x[xo + j + 7]);
                 a = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, 0)).fma(d0, m0).fma(z, a);
                 b = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, 0)).fma(d1, m1).fma(z, b);
             }

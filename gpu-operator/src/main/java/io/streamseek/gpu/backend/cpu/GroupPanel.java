@@ -2,7 +2,6 @@ package io.streamseek.gpu.backend.cpu;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,8 +21,6 @@ final class GroupPanel {
     private static final VectorSpecies<Byte> B = GroupDot.B;
     private static final int L = GroupDot.L;
     private static final int G = InterleavedBlocks.GROUP;
-    private static final int NIBBLES = 0x0F0F0F0F;
-    private static final int BITS = 0x01010101;
 
     private GroupPanel() {
     }
@@ -121,26 +118,57 @@ final class GroupPanel {
             FloatVector da = FloatVector.fromArray(F, s, sa + si);
             FloatVector db = FloatVector.fromArray(F, s, sb + si);
             int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 2) {
+            for (int i = 0; i < 32; i += 8) {
                 int j = k + i;
-                int o = (j - k0) * 2 * L;
-                int p = base + i / 2 * G;
+                int p;
+                ByteVector va, la, ha, vb, lb, hb;
                 int hp = base + 16 * G + i / 8 * G;
-                int shift = i & 7;
-                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
-                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
-                IntVector ua = ByteVector.fromArray(B, q, qa + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                IntVector ub = ByteVector.fromArray(B, q, qb + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                ByteVector la = va.and(NIBBLES).or(ua.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector lb = vb.and(NIBBLES).or(ub.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(ua.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(ub.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(da).intoArray(panel, o);
-                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(db).intoArray(panel, o + L);
-                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(da).intoArray(panel, o + 2 * L);
-                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).sub(16f).mul(db).intoArray(panel, o + 3 * L);
+                ByteVector ua = ByteVector.fromArray(B, q, qa + hp);
+                ByteVector ub = ByteVector.fromArray(B, q, qb + hp);
+                p = base + (i / 2 + 0) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 0) * 2 * L);
+                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 0) * 2 * L + L);
+                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 1) * 2 * L);
+                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 1) * 2 * L + L);
+                p = base + (i / 2 + 1) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 2) * 2 * L);
+                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 2) * 2 * L + L);
+                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 3) * 2 * L);
+                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 3) * 2 * L + L);
+                p = base + (i / 2 + 2) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 4) * 2 * L);
+                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 4) * 2 * L + L);
+                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 5) * 2 * L);
+                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 5) * 2 * L + L);
+                p = base + (i / 2 + 3) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 6) * 2 * L);
+                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 6) * 2 * L + L);
+                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 7) * 2 * L);
+                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 7) * 2 * L + L);
             }
         }
     }
@@ -154,26 +182,57 @@ final class GroupPanel {
             FloatVector db = FloatVector.fromArray(F, s, sb + si);
             FloatVector mb = FloatVector.fromArray(F, s, sb + si + G);
             int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 2) {
+            for (int i = 0; i < 32; i += 8) {
                 int j = k + i;
-                int o = (j - k0) * 2 * L;
-                int p = base + i / 2 * G;
+                int p;
+                ByteVector va, la, ha, vb, lb, hb;
                 int hp = base + 16 * G + i / 8 * G;
-                int shift = i & 7;
-                IntVector va = ByteVector.fromArray(B, q, qa + p).reinterpretAsInts();
-                IntVector vb = ByteVector.fromArray(B, q, qb + p).reinterpretAsInts();
-                IntVector ua = ByteVector.fromArray(B, q, qa + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                IntVector ub = ByteVector.fromArray(B, q, qb + hp).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
-                ByteVector la = va.and(NIBBLES).or(ua.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector lb = vb.and(NIBBLES).or(ub.and(BITS).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
-                ByteVector ha = va.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(ua.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ByteVector hb = vb.lanewise(VectorOperators.LSHR, 4).and(NIBBLES)
-                        .or(ub.lanewise(VectorOperators.LSHL, 3).and(BITS << 4)).reinterpretAsBytes();
-                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o);
-                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + L);
-                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, o + 2 * L);
-                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, o + 3 * L);
+                ByteVector ua = ByteVector.fromArray(B, q, qa + hp);
+                ByteVector ub = ByteVector.fromArray(B, q, qb + hp);
+                p = base + (i / 2 + 0) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 0) * 2 * L);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 0) * 2 * L + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 1) * 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 1) * 2 * L + L);
+                p = base + (i / 2 + 1) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 2) * 2 * L);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 2) * 2 * L + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 3) * 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 3) * 2 * L + L);
+                p = base + (i / 2 + 2) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 4) * 2 * L);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 4) * 2 * L + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 5) * 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 5) * 2 * L + L);
+                p = base + (i / 2 + 3) * G;
+                va = ByteVector.fromArray(B, q, qa + p);
+                vb = ByteVector.fromArray(B, q, qb + p);
+                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
+                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
+                ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 6) * 2 * L);
+                ((FloatVector) lb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 6) * 2 * L + L);
+                ((FloatVector) ha.convertShape(VectorOperators.B2F, F, 0)).fma(da, ma).intoArray(panel, (j - k0 + 7) * 2 * L);
+                ((FloatVector) hb.convertShape(VectorOperators.B2F, F, 0)).fma(db, mb).intoArray(panel, (j - k0 + 7) * 2 * L + L);
             }
         }
     }

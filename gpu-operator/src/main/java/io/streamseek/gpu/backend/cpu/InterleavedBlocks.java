@@ -363,7 +363,7 @@ final class InterleavedBlocks {
         }
     }
 
-    /** Every token through the widest tiles that fit: 6 (or 4), then 4, 2, 1. */
+    /** Every token through the widest tiles that fit: 6, then 4, 2, 1. */
     static void tiles(float[] panel, int n, float[] x, int x0, int xs, float[] out, int o, int os, int tokens, boolean first) {
         tiles(panel, 0, n, x, x0, xs, out, o, os, tokens, first);
     }
@@ -371,10 +371,8 @@ final class InterleavedBlocks {
     /** As above, the panel at {@code panel[p0 ..]}. */
     static void tiles(float[] panel, int p0, int n, float[] x, int x0, int xs, float[] out, int o, int os, int tokens, boolean first) {
         int t = 0;
-        if (PanelTile.TOKENS == 6) {
-            for (; t + 6 <= tokens; t += 6) {
-                PanelTile.t6(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
-            }
+        for (; t + PanelTile.TOKENS <= tokens; t += PanelTile.TOKENS) {
+            PanelTile.t6(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);
         }
         for (; t + 4 <= tokens; t += 4) {
             PanelTile.t4(panel, p0, n, x, x0 + t * xs, xs, out, o + t * os, os, first);

@@ -13,15 +13,16 @@ import jdk.incubator.vector.VectorSpecies;
  * outputs at {@code out[o + j·os ..]} ({@code 2L} rows).
  *
  * <p>Per column, two weight loads and one broadcast per token feed two FMAs per token: six tokens
- * keep twelve accumulators and AVX-512's two FMA units busy (measured 145 GFLOP/s on one Zen 5 core,
- * 83 % of its FMA peak); AVX2's 16 registers hold four tokens' eight.
+ * keep twelve accumulators and the two FMA units busy: 145–160 GFLOP/s on one Zen 5 core with
+ * AVX-512 (83–90 % of its FMA peak), 78–88 in AVX2's shapes, where four tokens gave 54. Twelve
+ * accumulators, two weights and a broadcast fit AVX2's sixteen registers.
  */
 final class PanelTile {
 
     private static final VectorSpecies<Float> F = GroupDot.F;
     private static final int L = GroupDot.L;
-    /** The widest tile this machine's registers hold without spilling. */
-    static final int TOKENS = L >= 16 ? 6 : 4;
+    /** The widest tile: fifteen vector registers, within AVX2's sixteen. */
+    static final int TOKENS = 6;
 
     private PanelTile() {
     }
