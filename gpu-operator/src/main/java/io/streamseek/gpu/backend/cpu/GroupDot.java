@@ -30,6 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * int shifts, a four-row-vector kernel had one conversion left to the Vector API's Java fallback:
  * 1.8 G weights/s); Q5's fifth bits moved into place by constant byte shifts, 8 columns per step
  * (int shifts by a loop variable fell back in AVX2's shapes: 1.5 G weights/s).
+ *
+ * <p>The per-format methods below are written by {@code gpu-operator/codegen/group_kernels.py}:
+ * edit them there.
  */
 final class GroupDot {
 

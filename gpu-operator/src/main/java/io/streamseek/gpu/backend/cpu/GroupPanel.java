@@ -14,6 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (the same float), so a batched output is bitwise the decoded one. {@code k0} and {@code k1} are
  * multiples of 32 (a sub-block never straddles two panels). One method per format, for the reason
  * {@link GroupDot} gives.
+ *
+ * <p>The per-format methods below are written by {@code gpu-operator/codegen/group_kernels.py}:
+ * edit them there.
  */
 final class GroupPanel {
 
