@@ -181,9 +181,7 @@ public final class MlaAttention {
             float[] row = cache.rowArray(layer, pos);
             int ro = cache.rowOffset(layer, pos);
             System.arraycopy(row, ro, s.latents, pos * lora, lora);
-            for (int c = 0; c < lora; c++) {
-                s.latentPanels[Linear.f32PanelIndex(pos, c, lora)] = row[ro + c];
-            }
+            Linear.f32PanelRow(s.latentPanels, lora, pos, row, ro);
         }
         int width = spec.numHeads() * spec.vHeadDim();
         s.workers.matmul(kvBValues, s.latents, 0, lora, s.values, 0, width, context);

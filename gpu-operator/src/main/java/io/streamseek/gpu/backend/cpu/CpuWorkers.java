@@ -221,12 +221,13 @@ public final class CpuWorkers implements AutoCloseable {
             return;
         }
         int product = 0;
-        for (int chunk = nextChunk.getAndIncrement(); product < count; chunk = nextChunk.getAndIncrement()) {
+        while (true) {
+            int chunk = nextChunk.getAndIncrement();
             while (product < count && chunk >= chunkEnds[product]) {
                 product++;
             }
             if (product == count) {
-                return;
+                return; // every chunk claimed
             }
             Linear w = weights[product];
             int start = (chunk - (product == 0 ? 0 : chunkEnds[product - 1])) * chunkRows[product];

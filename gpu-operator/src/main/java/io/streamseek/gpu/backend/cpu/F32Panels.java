@@ -34,11 +34,17 @@ final class F32Panels {
     static F32Panels pack(int rows, int cols, float[] rowMajor) {
         float[] values = new float[length(rows, cols)];
         for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                values[index(r, c, cols)] = rowMajor[r * cols + c];
-            }
+            putRow(values, cols, r, rowMajor, r * cols);
         }
         return new F32Panels(rows, cols, values, 0);
+    }
+
+    /** Writes row {@code row} of a {@code cols}-column panel layout from {@code src[srcOffset ..]}. */
+    static void putRow(float[] values, int cols, int row, float[] src, int srcOffset) {
+        int at = index(row, 0, cols);
+        for (int c = 0; c < cols; c++) {
+            values[at + c * HEIGHT] = src[srcOffset + c];
+        }
     }
 
     /** A weight over {@code values}, already in the panel layout (at least {@link #length} floats); written by the caller. */
@@ -50,7 +56,7 @@ final class F32Panels {
         return new F32Panels(rows, cols, values, 0);
     }
 
-    /** Where value {@code [r, c]} of a {@code cols}-column panel layout is. */
+    /** Where value {@code [r, c]} of a {@code cols}-column panel layout is (its column steps by {@link #HEIGHT}). */
     static int index(int r, int c, int cols) {
         return r / HEIGHT * HEIGHT * cols + c * HEIGHT + r % HEIGHT;
     }

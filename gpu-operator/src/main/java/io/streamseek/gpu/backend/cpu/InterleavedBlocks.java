@@ -89,15 +89,7 @@ final class InterleavedBlocks {
 
     /** Bytes a {@code [rows, cols]} weight of {@code format} takes once repacked: what the loader sizes the heap by. */
     static long heldBytes(Format format, long rows, long cols) {
-        long padded = (rows + PAD - 1) / PAD * PAD;
-        long quantBits = switch (format) {
-            case Q8_0, Q6_K -> 8;
-            case Q4_0, Q4_K -> 4;
-            case Q5_0, Q5_K -> 5;
-            default -> throw new IllegalArgumentException(format + " is not a block format");
-        };
-        long scalesPerRow = (cols / (format == Format.Q6_K ? 16 : 32)) * (format == Format.Q4_K || format == Format.Q5_K ? 2 : 1);
-        return padded * (cols * quantBits / 8 + 4 * scalesPerRow);
+        return new InterleavedBlocks(format, Math.toIntExact(rows), Math.toIntExact(cols), null, null, 0).bytes();
     }
 
     /**

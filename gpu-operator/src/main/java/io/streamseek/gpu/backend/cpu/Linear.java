@@ -105,20 +105,21 @@ public final class Linear {
     private final short[] halves;  // BF16, F16
     private final byte[] codes;    // E4M3 codes
     private final InterleavedBlocks blocks; // the GGUF block formats, repacked for the kernels
-    private F32Panels panels;              // F32 in panels of two vectors' rows (see f32Panels)
+    private final F32Panels panels;        // F32 in panels of two vectors' rows (see f32Panels)
     private final int base;        // index of element [0, 0] in its array (byte offset for block formats): row views share the array
     private final boolean packed;  // BF16 in column-major tiles (short rows)
     private final float[] scales; // [ceil(rows/128), ceil(cols/128)], E4M3 only
     private final int scaleCols;
 
     private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales) {
-        this(format, rows, cols, floats, halves, codes, base, scales, false, null);
+        this(format, rows, cols, floats, halves, codes, base, scales, false, null, null);
     }
 
     private Linear(Format format, int rows, int cols, float[] floats, short[] halves, byte[] codes, int base, float[] scales,
-                   boolean packed, InterleavedBlocks blocks) {
+                   boolean packed, InterleavedBlocks blocks, F32Panels panels) {
         this.packed = packed;
         this.blocks = blocks;
+        this.panels = panels;
         this.format = format;
         this.rows = rows;
         this.cols = cols;
@@ -152,7 +153,7 @@ public final class Linear {
         if (format.isBlockQuantized()) {
             byte[] ggml = new byte[checkedBlockBytes(format, rows, cols, data)];
             data.duplicate().position(0).get(ggml);
-            return new Linear(format, rows, cols, null, null, null, 0, null, false, InterleavedBlocks.repack(format, rows, cols, ggml));
+            return new Linear(format, rows, cols, null, null, null, 0, null, false, InterleavedBlocks.repack(format, rows, cols, ggml), null);
         }
         int elements = checkedSize(format, rows, cols, data);
         ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
@@ -173,7 +174,7 @@ public final class Linear {
                     + " values, got " + rowMajor.length);
         }
         return layout == Layout.PACKED
-                ? new Linear(Format.BF16, rows, cols, null, pack(rowMajor, rows, cols), null, 0, null, true, null)
+                ? new Linear(Format.BF16, rows, cols, null, pack(rowMajor, rows, cols), null, 0, null, true, null, null)
                 : new Linear(Format.BF16, rows, cols, null, rowMajor, null, 0, null);
     }
 
@@ -249,7 +250,7 @@ public final class Linear {
                 throw new IllegalArgumentException("cannot take rows [" + first + ", " + (first + count) + ") of a " + format
                         + " weight: its rows are interleaved in groups, so a view starts at a multiple of " + InterleavedBlocks.PAD);
             }
-            return new Linear(format, count, cols, null, null, null, 0, null, false, blocks.rows(first, count));
+            return new Linear(format, count, cols, null, null, null, 0, null, false, blocks.rows(first, count), null);
         }
         return new Linear(format, count, cols, floats, halves, codes, base + first * cols, null);
     }
@@ -268,9 +269,9 @@ public final class Linear {
     }
 
     /**
-     * An f32 weight over {@code values} already in the panel layout of {@link #f32Panels} (at least
-     * {@link #f32PanelLength} floats; value {@code [r, c]} at {@link #f32PanelIndex}): the caller
-     * writes it, e.g. a prefill chunk's gathered latents.
+     * An f32 weight over {@code values} in the panel layout of {@link #f32Panels} (at least
+     * {@link #f32PanelLength} floats), which the caller writes a row at a time with
+     * {@link #f32PanelRow}: e.g. a prefill chunk's gathered latents.
      */
     public static Linear f32PanelsOver(int rows, int cols, float[] values) {
         return withPanels(F32Panels.over(rows, cols, values));
@@ -280,14 +281,13 @@ public final class Linear {
         return F32Panels.length(rows, cols);
     }
 
-    public static int f32PanelIndex(int row, int col, int cols) {
-        return F32Panels.index(row, col, cols);
+    /** Writes row {@code row} of a {@code cols}-column panel layout from {@code src[srcOffset ..]}. */
+    public static void f32PanelRow(float[] values, int cols, int row, float[] src, int srcOffset) {
+        F32Panels.putRow(values, cols, row, src, srcOffset);
     }
 
     private static Linear withPanels(F32Panels panels) {
-        Linear w = new Linear(Format.F32, panels.rows, panels.cols, null, null, null, 0, null);
-        w.panels = panels;
-        return w;
+        return new Linear(Format.F32, panels.rows, panels.cols, null, null, null, 0, null, false, null, panels);
     }
 
     /** A weight held as f32 values in memory (tests, small derived matrices); the array is used, not copied. */

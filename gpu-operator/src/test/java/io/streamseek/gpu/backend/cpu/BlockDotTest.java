@@ -97,6 +97,47 @@ class BlockDotTest {
                         + " at a multiple of 32");
     }
 
+    /** F32 in panels: values kept, every batch size and row split bitwise the one-output chain, row views and rows written in place. */
+    @Test
+    void paneledF32IsBitwiseTheDotForAnyTokensAndRowSplit() {
+        SplittableRandom random = new SplittableRandom(30);
+        int rows = 45;
+        int cols = 70;
+        float[] values = gaussian(random, rows * cols);
+        Linear w = Linear.f32Panels(rows, cols, values);
+        float[] written = new float[Linear.f32PanelLength(rows, cols)];
+        for (int r = 0; r < rows; r++) {
+            Linear.f32PanelRow(written, cols, r, values, r * cols);
+        }
+        Linear over = Linear.f32PanelsOver(rows, cols, written);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                assertThat(w.get(r, c)).isEqualTo(values[r * cols + c]).isEqualTo(over.get(r, c));
+            }
+        }
+        for (int tokens = 1; tokens <= 9; tokens++) {
+            float[] x = gaussian(random, tokens * cols);
+            float[] out = new float[tokens * rows];
+            w.matmul(x, 0, cols, out, 0, rows, tokens, 0, 13);
+            w.matmul(x, 0, cols, out, 0, rows, tokens, 13, rows);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    float expected = 0f;
+                    for (int c = 0; c < cols; c++) {
+                        expected = Math.fma(values[r * cols + c], x[t * cols + c], expected);
+                    }
+                    assertThat(out[t * rows + r]).as("%d tokens, token %d row %d", tokens, t, r).isEqualTo(expected)
+                            .isEqualTo(w.dot(r, x, t * cols));
+                }
+            }
+        }
+        int grain = w.rowGrain();
+        Linear view = w.rows(grain, rows - grain);
+        assertThat(view.get(3, 5)).isEqualTo(values[(grain + 3) * cols + 5]);
+        assertThatThrownBy(() -> w.rows(1, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot take rows [1, 5) of a paneled F32 weight: a view starts at a multiple of " + grain);
+    }
+
     /**
      * The repacked sizes: quants plus f32 scales (and K-quant offsets), rows padded to 32, see
      * InterleavedBlocks.
