@@ -6,6 +6,7 @@ import io.streamseek.gpu.accounting.TokenCost;
 import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.backend.Backends;
 import io.streamseek.gpu.backend.ModelRunner;
+import io.streamseek.gpu.backend.cpu.KernelThread;
 import io.streamseek.gpu.cache.BlockAllocator;
 import io.streamseek.gpu.cache.BlockManager;
 import io.streamseek.gpu.cache.PagedLatentStore;
@@ -66,8 +67,8 @@ public final class Engine implements AutoCloseable {
         this.scheduler = new Scheduler(blocks, store, config.maxNumSeqs(), config.maxTokensPerStep());
         this.runner = Backends.open(model, config, store);
         this.flopModel = new FlopModel(model);
-        this.stepThread = new Thread(this::run, "streamseek-engine-step");
-        this.stepThread.setDaemon(true);
+        // A kernel thread: the CPU backend computes a share of every product on the step thread.
+        this.stepThread = new KernelThread(this::run, "streamseek-engine-step");
         this.stepThread.start();
         if (config.warmup()) {
             try {

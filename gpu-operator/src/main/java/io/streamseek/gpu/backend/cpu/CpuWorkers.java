@@ -58,8 +58,7 @@ public final class CpuWorkers implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int slice = i + 1;
-            workers[i] = new Thread(() -> work(slice), "streamseek-cpu-" + slice);
-            workers[i].setDaemon(true);
+            workers[i] = new KernelThread(() -> work(slice), "streamseek-cpu-" + slice);
             workers[i].start();
         }
     }

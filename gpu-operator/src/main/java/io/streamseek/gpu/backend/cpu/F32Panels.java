@@ -92,7 +92,7 @@ final class F32Panels {
                 continue;
             }
             if (scratch == null) {
-                scratch = InterleavedBlocks.scratch(tokens * HEIGHT);
+                scratch = KernelScratch.current().tile(tokens * HEIGHT);
             }
             InterleavedBlocks.tiles(values, at, cols, x, xOffset, xStride, scratch, 0, HEIGHT, tokens, true);
             int from = Math.max(rowStart, p0);

@@ -43,8 +43,8 @@ final class InterleavedBlocks {
     private static final int L = GroupDot.L;
     /** Columns per panel: 16 KiB of f32 weights, which stay in L1 while every token's tile reads them. */
     private static final int PANEL_COLS = 2048 / Math.max(L, 1);
-    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[PANEL_COLS * 2 * Math.max(L, 1)]);
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[64 * 64]);
+    /** Size of the panel a thread dequantizes into ({@link KernelScratch}). */
+    static final int PANEL_FLOATS = PANEL_COLS * 2 * Math.max(L, 1);
 
     private enum Kind { INT8, NIBBLE, FIVE_BIT }
 
@@ -272,7 +272,7 @@ final class InterleavedBlocks {
             int last = Math.min(width, whole1 - rv) - 1; // a short last group repeats its last row vector
             decode(rv, rv + Math.min(1, last), rv + Math.min(2, last), rv + last, x, xo, out, oo + rv * L);
         }
-        float[] tile = scratch(4 * L);
+        float[] tile = KernelScratch.current().tile(4 * L);
         for (int v = rowStart / L; v * L < rowEnd; v++) {
             if (v >= whole0 && v < whole1) {
                 continue;
@@ -324,10 +324,11 @@ final class InterleavedBlocks {
             return;
         }
         int height = 2 * L;
-        float[] panel = PANEL.get();
+        KernelScratch scratch = KernelScratch.current();
+        float[] panel = scratch.panel;
         for (int p0 = rowStart / height * height; p0 < rowEnd; p0 += height) {
             boolean whole = p0 >= rowStart && p0 + height <= rowEnd;
-            float[] dst = whole ? out : scratch(tokens * height);
+            float[] dst = whole ? out : scratch.tile(tokens * height);
             int dstOffset = whole ? outOffset + p0 : 0;
             int dstStride = whole ? outStride : height;
             int va = p0 / L;
@@ -386,15 +387,5 @@ final class InterleavedBlocks {
     private int scaleBase(int v) {
         int row = v * L;
         return (groupBase + row / GROUP) * scaleStride + row % GROUP;
-    }
-
-    /** This thread's scratch tile, at least {@code length} floats. */
-    static float[] scratch(int length) {
-        float[] scratch = SCRATCH.get();
-        if (scratch.length < length) {
-            scratch = new float[Math.max(length, 2 * scratch.length)];
-            SCRATCH.set(scratch);
-        }
-        return scratch;
     }
 }

@@ -95,8 +95,6 @@ public final class Linear {
      * keep the row layout until measured.
      */
     static final int PACKED_MAX_COLS = 4096;
-    /** Per thread: a packed tile's outputs for up to four tokens, before the rows in range are copied out. */
-    private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[4 * TileDot.PACKED_TILE]);
 
     private final Format format;
     private final int rows;
@@ -463,7 +461,7 @@ public final class Linear {
     private void matmulPacked(float[] x, int xOffset, int xStride, float[] out, int outOffset, int outStride, int tokens,
                               int rowStart, int rowEnd) {
         int tile = TileDot.PACKED_TILE;
-        float[] tileOut = TILE_OUT.get();
+        float[] tileOut = KernelScratch.current().packedTile;
         int first = rowStart / tile * tile;
         if (tokens == 1) {
             for (; first + tile < rowEnd; first += 2 * tile) {
