@@ -34,7 +34,7 @@ final class ConsumeCommand {
 
     static final String USAGE = String.join("\n",
             "usage: ./streamseek consume --topic prompts|completions|token-costs|cost-rollups|dead-letters [--max N] [--idle SECONDS]",
-            "                            [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081]");
+            "                            [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081] [--cluster DATA]");
 
     private static final Map<Topic, Class<? extends SpecificRecordBase>> TYPES = Map.of(
             Topic.PROMPTS, PromptRequest.class, Topic.COMPLETIONS, Completion.class, Topic.TOKEN_COSTS, TokenCost.class,
@@ -44,20 +44,20 @@ final class ConsumeCommand {
     }
 
     static int run(String[] args, PrintStream out) {
-        Flags f = new Flags("consume", args, Set.of("--topic", "--max", "--idle", "--bootstrap-servers", "--registry"), Set.of(), USAGE);
+        Flags f = new Flags("consume", args, Set.of("--topic", "--max", "--idle", "--bootstrap-servers", "--registry", "--cluster"), Set.of(), USAGE);
         String name = f.required("--topic", "consume");
         Topic topic = Topic.byName(name);
         if (topic == null) {
             throw new IllegalArgumentException("consume: unknown topic '" + name + "'\n" + USAGE);
         }
         RestSchemaRegistryClient registry = RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL,
-                f.get("--registry", "http://127.0.0.1:8081")));
+                f.registryUrl()));
         ConfluentAvroCodec<? extends SpecificRecordBase> codec = new ConfluentAvroCodec<>(TYPES.get(topic), registry, DecodeLimits.DEFAULT);
         int max = f.integer("--max", Integer.MAX_VALUE);
         long idleNanos = Duration.ofSeconds(f.integer("--idle", 5)).toNanos();
         int printed = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, f.get("--bootstrap-servers", "127.0.0.1:9092"),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, f.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "streamseek-consume-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {

@@ -1,5 +1,9 @@
 package io.streamseek.infra.cli;
 
+import io.streamseek.infra.cluster.ClusterFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +43,30 @@ final class Flags {
             throw new IllegalArgumentException(command + ": " + name + " is required");
         }
         return value;
+    }
+
+    /** {@code --bootstrap-servers}, else those of the cluster in {@code --cluster DATA}, else the local stack's. */
+    String bootstrapServers() {
+        if (has("--bootstrap-servers")) {
+            return get("--bootstrap-servers", "");
+        }
+        return has("--cluster") ? cluster().bootstrapServers() : "127.0.0.1:9092";
+    }
+
+    /** {@code --registry}, else that of the cluster in {@code --cluster DATA}, else the local stack's. */
+    String registryUrl() {
+        if (has("--registry")) {
+            return get("--registry", "");
+        }
+        return has("--cluster") ? cluster().schemaRegistryUrl() : "http://127.0.0.1:8081";
+    }
+
+    private ClusterFile.Content cluster() {
+        try {
+            return ClusterFile.read(Path.of(get("--cluster", "")));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--cluster: " + e.getMessage(), e);
+        }
     }
 
     int integer(String name, int fallback) {

@@ -5,7 +5,7 @@ import io.streamseek.infra.demo.DemoCommand;
 import java.util.Arrays;
 import java.util.List;
 
-/** The local-stack commands of {@code ./streamseek}: demo, up, produce, consume. */
+/** The local-stack commands of {@code ./streamseek}: demo, up, cluster, produce, consume. */
 public final class InfraCli {
 
     private InfraCli() {
@@ -13,7 +13,7 @@ public final class InfraCli {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: ./streamseek demo|up|produce|consume [options]   (--help for each)");
+            System.err.println("usage: ./streamseek demo|up|cluster|produce|consume [options]   (--help for each)");
             System.exit(2);
         }
         String command = args[0];
@@ -26,6 +26,7 @@ public final class InfraCli {
             case "up" -> UpCommand.USAGE;
             case "produce" -> ProduceCommand.USAGE;
             case "consume" -> ConsumeCommand.USAGE;
+            case "cluster" -> ClusterCommand.USAGE;
             default -> null;
         };
         if (usage == null) {
@@ -41,6 +42,7 @@ public final class InfraCli {
             code = switch (command) {
                 case "up" -> UpCommand.run(rest, System.out);
                 case "produce" -> ProduceCommand.run(rest, System.out);
+                case "cluster" -> ClusterCommand.run(rest, System.out);
                 default -> ConsumeCommand.run(rest, System.out);
             };
         } catch (IllegalArgumentException | IllegalStateException | io.streamseek.gpu.loader.CheckpointException e) {

@@ -26,7 +26,7 @@ final class ProduceCommand {
 
     static final String USAGE = String.join("\n",
             "usage: ./streamseek produce --prompt TEXT [--tenant T] [--max-tokens N] [--temperature F] [--request-id ID]",
-            "                            [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081]",
+            "                            [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081] [--cluster DATA]",
             "  Prints the request_id; read the answer with ./streamseek consume --topic completions.");
 
     private ProduceCommand() {
@@ -34,7 +34,7 @@ final class ProduceCommand {
 
     static int run(String[] args, PrintStream out) throws Exception {
         Flags f = new Flags("produce", args, Set.of("--prompt", "--tenant", "--max-tokens", "--temperature", "--request-id",
-                "--bootstrap-servers", "--registry"), Set.of(), USAGE);
+                "--bootstrap-servers", "--registry", "--cluster"), Set.of(), USAGE);
         String id = f.get("--request-id", UUID.randomUUID().toString());
         float temperature;
         try {
@@ -50,11 +50,11 @@ final class ProduceCommand {
                 .setCreatedAt(Instant.now())
                 .build();
         RestSchemaRegistryClient registry = RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL,
-                f.get("--registry", "http://127.0.0.1:8081")));
+                f.registryUrl()));
         byte[] value = new ConfluentAvroCodec<>(PromptRequest.class, registry, DecodeLimits.DEFAULT)
                 .encode(Topic.PROMPTS.valueSubject(), request, true);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                f.get("--bootstrap-servers", "127.0.0.1:9092"), ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000), new StringSerializer(),
+                f.bootstrapServers(), ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000), new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topic.PROMPTS.topicName(), id, value)).get();
         }

@@ -1,6 +1,9 @@
 package io.streamseek.infra.local;
 
 import io.streamseek.schemas.local.EmbeddedKafkaBroker;
+import io.streamseek.schemas.registry.ContractSchemas;
+import io.streamseek.schemas.registry.RegistryClientConfig;
+import io.streamseek.schemas.registry.RestSchemaRegistryClient;
 import io.streamseek.schemas.registry.embedded.EmbeddedSchemaRegistry;
 import io.streamseek.schemas.topics.TopicProvisioner;
 
@@ -11,7 +14,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Kafka (KRaft) and the schema registry on loopback at fixed ports, with the contract's topics:
+ * Kafka (KRaft) and the schema registry on loopback at fixed ports, with the contract's topics and
+ * schemas:
  * what {@code ./streamseek demo} runs the job against. The broker keeps its log under
  * {@code data/kafka}. A port already taken fails with a message naming it and what wanted it.
  */
@@ -33,6 +37,7 @@ public final class LocalStack implements AutoCloseable {
                     .port(registryPort).build().start();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 new TopicProvisioner(admin, (short) 1, 30_000).ensureContractTopics();
+                registerContract(registry.url());
                 return new LocalStack(broker, registry);
             } catch (RuntimeException e) {
                 registry.close();
@@ -41,6 +46,16 @@ public final class LocalStack implements AutoCloseable {
         } catch (RuntimeException e) {
             broker.close();
             throw e;
+        }
+    }
+
+    /**
+     * Registers every contract schema (and its subject's compatibility level), so that a Confluent
+     * client with {@code auto.register.schemas=false} can produce at once.
+     */
+    public static void registerContract(String registryUrl) {
+        try (RestSchemaRegistryClient client = RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, registryUrl))) {
+            ContractSchemas.register(client, ContractSchemas.DEFAULT_COMPATIBILITY);
         }
     }
 

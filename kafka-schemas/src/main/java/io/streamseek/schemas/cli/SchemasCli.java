@@ -2,6 +2,7 @@ package io.streamseek.schemas.cli;
 
 import io.streamseek.schemas.evolution.SchemaHistory;
 import io.streamseek.schemas.registry.CompatibilityLevel;
+import io.streamseek.schemas.registry.ContractSchemas;
 import io.streamseek.schemas.registry.RegistryClientConfig;
 import io.streamseek.schemas.registry.RestSchemaRegistryClient;
 import io.streamseek.schemas.registry.SchemaRegistryException;
@@ -65,7 +66,7 @@ public final class SchemasCli {
 
     private static int registerSchemas(String[] args, PrintStream out, PrintStream err) {
         Map<String, String> configs = new HashMap<>();
-        CompatibilityLevel level = CompatibilityLevel.BACKWARD_TRANSITIVE;
+        CompatibilityLevel level = ContractSchemas.DEFAULT_COMPATIBILITY;
         for (int i = 1; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help")) {
@@ -109,10 +110,8 @@ public final class SchemasCli {
             return 2;
         }
         try (RestSchemaRegistryClient client = RestSchemaRegistryClient.create(configs)) {
-            for (Topic topic : Topic.values()) {
-                client.setCompatibility(topic.valueSubject(), level);
-                int id = client.register(topic.valueSubject(), topic.valueSchema());
-                out.printf("%-20s id %-5d %s%n", topic.valueSubject(), id, level);
+            for (Map.Entry<Topic, Integer> registered : ContractSchemas.register(client, level).entrySet()) {
+                out.printf("%-20s id %-5d %s%n", registered.getKey().valueSubject(), registered.getValue(), level);
             }
             return 0;
         } catch (SchemaRegistryException e) {

@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real Kafka broker in KRaft mode (combined broker and controller, one node) on loopback, for
- * tests of every module and for the local stack. It is the server from the
+ * A real Kafka broker in KRaft mode (combined broker and controller) on loopback, for tests of
+ * every module and for the local stack: a cluster of one by default, or one node of a cluster whose
+ * other nodes run in their own processes ({@link Builder#clusterNode}). It is the server from the
  * {@code org.apache.kafka:kafka_2.13} jars, started in this JVM: transactions, compaction and
  * consumer groups behave as on a cluster.
  *
@@ -42,11 +43,15 @@ import java.util.stream.Stream;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-    private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private final int requestedPort;
+    private final int nodeId;
+    private final int requestedControllerPort;
+    private final String voters;
+    private final String clusterId;
+    private final int replicas;
     private final Path dataDir;
     private final boolean deleteDataDirOnClose;
     private final Map<String, String> overrides;
@@ -57,6 +62,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private EmbeddedKafkaBroker(Builder builder) {
         this.requestedPort = builder.port;
+        this.nodeId = builder.nodeId;
+        this.requestedControllerPort = builder.controllerPort;
+        this.voters = builder.voters;
+        this.clusterId = builder.clusterId;
+        this.replicas = builder.replicas;
         this.overrides = Map.copyOf(builder.overrides);
         this.startTimeout = builder.startTimeout;
         try {
@@ -88,7 +98,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("The broker is already running on port " + port);
         }
         port = requestedPort == 0 ? freePort() : checkPortFree(requestedPort, "Kafka");
-        int controllerPort = freePort();
+        int controllerPort = requestedControllerPort == 0 ? freePort() : requestedControllerPort;
         Map<String, String> props = brokerConfig(controllerPort);
         KafkaConfig config = new KafkaConfig(props, false);
         format(config);
@@ -130,22 +140,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private Map<String, String> brokerConfig(int controllerPort) {
         Map<String, String> props = new HashMap<>();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        props.put("node.id", Integer.toString(nodeId));
+        props.put("controller.quorum.voters", voters != null ? voters : nodeId + "@127.0.0.1:" + controllerPort);
         props.put("listeners", BROKER_LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
         props.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + port);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         props.put("inter.broker.listener.name", BROKER_LISTENER);
         props.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         props.put("log.dirs", dataDir.resolve("logs").toString());
-        // A single node: every internal topic has one replica. Few partitions keep start-up fast.
-        props.put("offsets.topic.replication.factor", "1");
+        // Every internal topic, and every topic created without a replication factor, has
+        // `replicas` replicas, of which min(2, replicas) must be in sync for a write to count: one
+        // node alone, or a cluster that survives a broker down. Few partitions keep start-up fast.
+        String rf = Integer.toString(replicas);
+        String minIsr = Integer.toString(Math.min(2, replicas));
+        props.put("default.replication.factor", rf);
+        props.put("min.insync.replicas", minIsr);
+        props.put("offsets.topic.replication.factor", rf);
         props.put("offsets.topic.num.partitions", "4");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.replication.factor", rf);
+        props.put("transaction.state.log.min.isr", minIsr);
         props.put("transaction.state.log.num.partitions", "4");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", rf);
+        props.put("share.coordinator.state.topic.min.isr", minIsr);
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("num.partitions", "1");
         props.put("auto.create.topics.enable", "false");
@@ -162,8 +178,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId != null ? clusterId : Uuid.randomUuid().toString())
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(logDir)
                     .addDirectory(logDir)
@@ -221,6 +237,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Options of an {@link EmbeddedKafkaBroker}. */
     public static final class Builder {
         private int port;
+        private int nodeId = 1;
+        private int controllerPort;
+        private String voters;
+        private String clusterId;
+        private int replicas = 1;
         private Path dataDir;
         private final Map<String, String> overrides = new HashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
@@ -234,6 +255,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 throw new IllegalArgumentException("port must be in 0..65535, was " + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * One node of a KRaft cluster of several (each broker and controller, in its own process):
+         * its {@code node.id}, the port of its controller listener, {@code controller.quorum.voters}
+         * of the whole cluster ({@code id@127.0.0.1:port,...}) and the cluster id every node's
+         * storage is formatted with (a new directory only; a kept one keeps its own). By default a
+         * cluster of one: node 1, a free controller port, a random cluster id.
+         */
+        public Builder clusterNode(int nodeId, int controllerPort, String voters, String clusterId) {
+            if (nodeId < 0) {
+                throw new IllegalArgumentException("node.id must be non-negative, was " + nodeId);
+            }
+            this.nodeId = nodeId;
+            this.controllerPort = controllerPort;
+            this.voters = voters;
+            this.clusterId = clusterId;
+            return this;
+        }
+
+        /**
+         * Replicas of every internal topic and the default for new topics; {@code min.insync.replicas}
+         * (and the transaction log's) is {@code min(2, replicas)}. 1 by default: a single node.
+         */
+        public Builder replicas(int replicas) {
+            if (replicas < 1) {
+                throw new IllegalArgumentException("replicas must be at least 1, was " + replicas);
+            }
+            this.replicas = replicas;
             return this;
         }
 

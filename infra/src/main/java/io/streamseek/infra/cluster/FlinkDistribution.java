@@ -1,0 +1,59 @@
+package io.streamseek.infra.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The classpath of a Flink 2.2 distribution's JVMs: {@code infra/flink-dist/pom.xml}'s dependencies,
+ * resolved by Maven into a file once. The JobManager, TaskManagers and ZooKeeper run on it alone,
+ * and the job reaches them only as its shaded jar, through the REST API.
+ */
+public final class FlinkDistribution {
+
+    /** A file holding the resolved classpath ({@code ./streamseek} sets it); otherwise it is resolved with Maven. */
+    public static final String CLASSPATH_PROPERTY = "streamseek.flink.classpath";
+
+    private FlinkDistribution() {
+    }
+
+    /** The classpath from {@value #CLASSPATH_PROPERTY}'s file. */
+    public static String classpath() throws IOException {
+        String file = System.getProperty(CLASSPATH_PROPERTY);
+        if (file == null) {
+            throw new IllegalStateException("no Flink distribution classpath: run through ./streamseek, or set -D" + CLASSPATH_PROPERTY
+                    + "=FILE (made by: mvn -f infra/flink-dist/pom.xml dependency:build-classpath -Dmdep.outputFile=FILE)");
+        }
+        return read(Path.of(file));
+    }
+
+    /**
+     * Resolves {@code pom}'s classpath with the Maven at {@code mavenHome} into {@code out} unless it
+     * is there already, and returns it: what the tests do, given the Maven running them.
+     */
+    public static String resolve(Path mavenHome, Path pom, Path out, String flinkVersion) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(out)) {
+            Path log = out.resolveSibling(out.getFileName() + ".log");
+            Process mvn = new ProcessBuilder(mavenHome.resolve("bin").resolve("mvn").toString(), "-q", "-B", "-f", pom.toString(),
+                    "-Dflink.version=" + flinkVersion, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
+                    "-Dmdep.outputFile=" + out).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!mvn.waitFor(10, TimeUnit.MINUTES) || mvn.exitValue() != 0) {
+                mvn.destroyForcibly();
+                throw new IllegalStateException("resolving the Flink distribution's classpath from " + pom + " failed; see " + log);
+            }
+        }
+        return read(out);
+    }
+
+    private static String read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("the Flink distribution classpath file " + file + " does not exist");
+        }
+        String classpath = Files.readString(file).trim();
+        if (!classpath.contains("flink-runtime")) {
+            throw new IllegalStateException(file + " does not hold a Flink distribution classpath (no flink-runtime jar in it)");
+        }
+        return classpath;
+    }
+}
