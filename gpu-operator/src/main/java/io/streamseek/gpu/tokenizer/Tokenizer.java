@@ -94,6 +94,7 @@ public final class Tokenizer implements AutoCloseable {
         }
         Path configFile = dir.resolve("tokenizer_config.json");
         JsonNode config = Files.isRegularFile(configFile) ? JSON.readTree(configFile.toFile()) : JSON.createObjectNode();
+        TokenizerNatives.ensureLoaded();
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json, OPTIONS);
         String bos = tokenText(config.get("bos_token"));
         String eos = tokenText(config.get("eos_token"));
@@ -110,6 +111,7 @@ public final class Tokenizer implements AutoCloseable {
      */
     public static Tokenizer fromGguf(GgufVocab vocab) throws IOException {
         byte[] json = JSON.writeValueAsBytes(GgufTokenizerJson.of(vocab));
+        TokenizerNatives.ensureLoaded();
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS);
         return new Tokenizer(tokenizer, vocab.bosId(), vocab.eosId(), vocab.addBos(), vocab.addEos(),
                 tokenText(tokenizer, vocab, vocab.bosId()), tokenText(tokenizer, vocab, vocab.eosId()), vocab.chatTemplate());
