@@ -267,6 +267,23 @@ public final class LocalCluster {
     }
 
     /**
+     * Stops the job with a savepoint and submits the job jar again from it to the running cluster,
+     * as a user redeploys a new version: the job runs in a new user-code class loader on the same
+     * TaskManager JVMs. Returns once every task of the new job runs.
+     */
+    public String redeploy(Options o) throws IOException, InterruptedException {
+        FlinkRest rest = rest();
+        String savepoint = rest.stopWithSavepoint(content.jobId(), data.resolve("flink").resolve("savepoints").toUri().toString(), Duration.ofMinutes(3));
+        Files.writeString(data.resolve("flink").resolve("latest-savepoint"), savepoint);
+        out.println("job " + content.jobId() + " stopped with the savepoint " + savepoint);
+        String job = submit(o, rest, o.taskManagers() * o.slots());
+        await("every task of job " + job + " to run", () -> allRunning(rest, job), null);
+        content = withJob(job);
+        save();
+        return job;
+    }
+
+    /**
      * Stops the job with a savepoint (the next {@link #up} resumes from it: its results are
      * committed, its offsets and idempotency state kept), then every process, TaskManagers first,
      * ZooKeeper last. A process that does not exit within a minute of SIGTERM is killed.
