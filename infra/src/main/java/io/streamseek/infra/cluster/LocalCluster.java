@@ -388,6 +388,7 @@ public final class LocalCluster {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
         replace(p.withPid(process.pid()));
+        save(); // recorded at once: a start that fails later still leaves this pid for cluster down
         out.println("started " + p.name() + " (pid " + process.pid() + "), log " + p.log());
     }
 
