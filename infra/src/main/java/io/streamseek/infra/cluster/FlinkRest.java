@@ -101,6 +101,15 @@ public final class FlinkRest {
         return get("/overview").path("slots-total").asInt();
     }
 
+    /** The resource ids of the TaskManagers registered with the JobManager. */
+    public java.util.Set<String> taskManagerIds() throws IOException, InterruptedException {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (JsonNode tm : get("/taskmanagers").path("taskmanagers")) {
+            ids.add(tm.path("id").asText());
+        }
+        return ids;
+    }
+
     /** The JobManager answers REST requests (its leader is elected and serving). */
     public boolean serving() {
         try {

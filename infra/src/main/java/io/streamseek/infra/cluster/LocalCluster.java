@@ -16,10 +16,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -226,7 +222,7 @@ public final class LocalCluster {
         }
         FlinkRest rest = rest();
         int slots = o.taskManagers() * o.slots();
-        await("the TaskManagers' " + slots + " slots to register", () -> slotsAtLeast(rest, slots), null);
+        await("the TaskManagers' " + slots + " slots to register", probe(() -> rest.totalSlots() >= slots), null);
         String job = content.jobId();
         String state = job == null ? null : rest.jobState(job);
         if (state != null && !isTerminal(state)) {
@@ -235,7 +231,7 @@ public final class LocalCluster {
             job = submit(o, rest, slots);
         }
         String jobId = job;
-        await("every task of job " + jobId + " to run", () -> allRunning(rest, jobId), null);
+        await("every task of job " + jobId + " to run", probe(() -> rest.allTasksRunning(jobId)), null);
         content = withJob(jobId);
         save();
         print();
@@ -277,7 +273,7 @@ public final class LocalCluster {
         Files.writeString(data.resolve("flink").resolve("latest-savepoint"), savepoint);
         out.println("job " + content.jobId() + " stopped with the savepoint " + savepoint);
         String job = submit(o, rest, o.taskManagers() * o.slots());
-        await("every task of job " + job + " to run", () -> allRunning(rest, job), null);
+        await("every task of job " + job + " to run", probe(() -> rest.allTasksRunning(job)), null);
         content = withJob(job);
         save();
         return job;
@@ -398,7 +394,7 @@ public final class LocalCluster {
             case KAFKA -> () -> logSays(p, "ready: Kafka node");
             case SCHEMA_REGISTRY -> () -> logSays(p, "ready: schema registry");
             case JOBMANAGER -> () -> rest().serving();
-            case TASKMANAGER -> () -> taskManagerRegistered(p.index());
+            case TASKMANAGER -> probe(() -> rest().taskManagerIds().contains("taskmanager-" + p.index()));
         };
         await(p.name() + " to serve", ready, p);
     }
@@ -429,39 +425,22 @@ public final class LocalCluster {
         }
     }
 
-    private boolean taskManagerRegistered(int index) {
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(content.webUiUrl() + "/taskmanagers"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("\"taskmanager-" + index + "\"");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+    /** A question to the JobManager's REST API; a failed call means "not yet" (it may be starting or failing over). */
+    private interface Probe {
+        boolean ask() throws IOException, InterruptedException;
     }
 
-    private static boolean slotsAtLeast(FlinkRest rest, int slots) {
-        try {
-            return rest.totalSlots() >= slots;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static boolean allRunning(FlinkRest rest, String job) {
-        try {
-            return rest.allTasksRunning(job);
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+    private static BooleanSupplier probe(Probe probe) {
+        return () -> {
+            try {
+                return probe.ask();
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        };
     }
 
     private static boolean isTerminal(String state) {
