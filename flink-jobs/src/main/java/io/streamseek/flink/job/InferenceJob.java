@@ -55,7 +55,8 @@ import java.util.function.UnaryOperator;
  * </pre>
  *
  * Every sink is a {@link KafkaSink} at {@link DeliveryGuarantee#EXACTLY_ONCE}, committing at
- * checkpoints. Run on a cluster with {@code flink run -c io.streamseek.flink.job.InferenceJob
+ * checkpoints; a {@link TransactionTimeoutWatch} in front of them reports a restore that falls in
+ * Flink's loss window (older than the transaction timeout). Run on a cluster with {@code flink run -c io.streamseek.flink.job.InferenceJob
  * flink-jobs.jar --streamseek.model.path /models/... [--option value ...]} (see
  * {@link InferenceJobOptions}).
  */
@@ -140,7 +141,9 @@ public final class InferenceJob {
         DataStream<Outcome> outcomes = afterInference.apply(AsyncDataStream.unorderedWait(firsts, new InferenceFunction(settings),
                         config.get(InferenceJobOptions.INFERENCE_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS,
                         config.get(InferenceJobOptions.INFERENCE_CAPACITY))
-                .returns(Outcome.typeInfo()).name("inference").uid("inference"));
+                .returns(Outcome.typeInfo()).name("inference").uid("inference"))
+                .transform("transaction-timeout-watch", Outcome.typeInfo(), new TransactionTimeoutWatch<>(txTimeout))
+                .uid("transaction-timeout-watch");
 
         String prefix = config.get(InferenceJobOptions.TRANSACTIONAL_ID_PREFIX);
         outcomes.map(o -> o.completion).returns(new AvroTypeInfo<>(Completion.class)).name("completions").uid("completions")
