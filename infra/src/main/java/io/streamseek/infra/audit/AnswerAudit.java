@@ -1,0 +1,210 @@
+package io.streamseek.infra.audit;
+
+import io.streamseek.flink.job.InferenceJobOptions;
+import io.streamseek.schemas.DeadLetter;
+import io.streamseek.schemas.PromptRequest;
+import io.streamseek.schemas.registry.SchemaRegistryClient;
+import io.streamseek.schemas.wire.ConfluentAvroCodec;
+import io.streamseek.schemas.wire.DecodeLimits;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Every prompt matched against its answer: a completion or a dead letter, read committed. A prompt
+ * is <em>missing</em> when the job's consumer group has committed an offset past it (a completed
+ * checkpoint consumed it, so it will not be read again) and no answer exists; it is
+ * <em>pending</em> when the group has not got that far yet. Missing prompts are what Flink's
+ * exactly-once Kafka sinks lose when a job comes back from a checkpoint later than their
+ * transaction timeout (see {@code TransactionTimeoutWatch} in flink-jobs); producing them again is
+ * safe, since the job answers a request id once within its idempotency window.
+ *
+ * <p>It holds every answered request id in memory: {@code since} bounds the topics' range read.
+ */
+public final class AnswerAudit {
+
+    private static final Duration STALL = Duration.ofMinutes(2);
+
+    private final Map<String, Object> kafka;
+    private final SchemaRegistryClient registry;
+    private final Topics topics;
+    private final Consumer<String> progress;
+
+    /**
+     * The job's topics and consumer group, as its {@code streamseek.topics.*} and
+     * {@code streamseek.kafka.group-id} options name them.
+     */
+    public record Topics(String prompts, String completions, String deadLetters, String group) {
+        /** The job's defaults. */
+        public static Topics defaults() {
+            return new Topics(InferenceJobOptions.PROMPTS_TOPIC.defaultValue(), InferenceJobOptions.COMPLETIONS_TOPIC.defaultValue(),
+                    InferenceJobOptions.DEAD_LETTERS_TOPIC.defaultValue(), InferenceJobOptions.GROUP_ID.defaultValue());
+        }
+    }
+
+    /**
+     * @param kafka    Kafka client settings, {@code bootstrap.servers} among them
+     * @param progress a line now and then while topics are read
+     */
+    public AnswerAudit(Map<String, Object> kafka, SchemaRegistryClient registry, Topics topics, Consumer<String> progress) {
+        this.kafka = Map.copyOf(kafka);
+        this.registry = registry;
+        this.topics = topics;
+        this.progress = progress;
+    }
+
+    /** A prompt without an answer; {@code requestId} is null when the record could not be decoded. */
+    public record Unanswered(String requestId, String topic, int partition, long offset, Instant timestamp) {
+        @Override
+        public String toString() {
+            return (requestId == null ? "(undecodable)" : requestId) + " " + topic + "-" + partition + "@" + offset + " " + timestamp;
+        }
+    }
+
+    /** The audit's result; {@code missing} is what a report must name. */
+    public record Report(long prompts, long answeredByCompletion, long answeredByDeadLetter, List<Unanswered> missing,
+                         List<Unanswered> pending, Map<Integer, Long> committedOffsets) {
+    }
+
+    /** Audits the prompts produced since {@code since} (or all of them, when null). */
+    public Report run(Instant since) throws Exception {
+        Map<TopicPartition, Long> committed = committedOffsets();
+        Set<String> completed = new HashSet<>();
+        read(topics.completions(), since, r -> {
+            if (r.key() != null) {
+                completed.add(new String(r.key(), StandardCharsets.UTF_8)); // the sink keys completions by request_id
+            }
+        });
+        Set<String> deadLetterIds = new HashSet<>();
+        Set<Long> deadLetterOffsets = new HashSet<>(); // partition << 48 | offset, for records that were never decoded
+        ConfluentAvroCodec<DeadLetter> deadLetters = new ConfluentAvroCodec<>(DeadLetter.class, registry, DecodeLimits.DEFAULT);
+        read(topics.deadLetters(), since, r -> {
+            DeadLetter letter = deadLetters.decode(r.value());
+            if (letter.getRequestId() != null) {
+                deadLetterIds.add(letter.getRequestId());
+            }
+            if (topics.prompts().equals(letter.getSourceTopic().toString())) {
+                deadLetterOffsets.add(coordinates(letter.getSourcePartition(), letter.getSourceOffset()));
+            }
+        });
+
+        ConfluentAvroCodec<PromptRequest> prompts = new ConfluentAvroCodec<>(PromptRequest.class, registry, DecodeLimits.DEFAULT);
+        long[] counts = new long[3];
+        List<Unanswered> missing = new ArrayList<>();
+        List<Unanswered> pending = new ArrayList<>();
+        read(topics.prompts(), since, r -> {
+            counts[0]++;
+            String id = requestId(prompts, r);
+            if (id != null && completed.contains(id)) {
+                counts[1]++;
+            } else if ((id != null && deadLetterIds.contains(id)) || deadLetterOffsets.contains(coordinates(r.partition(), r.offset()))) {
+                counts[2]++;
+            } else {
+                Unanswered u = new Unanswered(id, r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()));
+                Long consumedUpTo = committed.get(new TopicPartition(r.topic(), r.partition()));
+                (consumedUpTo != null && r.offset() < consumedUpTo ? missing : pending).add(u);
+            }
+        });
+        Map<Integer, Long> offsets = new java.util.TreeMap<>();
+        committed.forEach((tp, offset) -> offsets.put(tp.partition(), offset));
+        return new Report(counts[0], counts[1], counts[2], missing, pending, offsets);
+    }
+
+    private static String requestId(ConfluentAvroCodec<PromptRequest> codec, ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return null;
+        }
+        try {
+            return codec.decode(r.value()).getRequestId().toString();
+        } catch (RuntimeException e) {
+            return null; // undecodable: the job dead-letters it by its coordinates
+        }
+    }
+
+    private static long coordinates(int partition, long offset) {
+        return ((long) partition << 48) | offset;
+    }
+
+    private Map<TopicPartition, Long> committedOffsets() throws Exception {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) STALL.toMillis());
+        try (Admin admin = Admin.create(config)) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(topics.group()).partitionsToOffsetAndMetadata()
+                    .get(STALL.toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, Long> prompts = new HashMap<>();
+            offsets.forEach((tp, om) -> {
+                if (om != null && tp.topic().equals(topics.prompts())) {
+                    prompts.put(tp, om.offset());
+                }
+            });
+            return prompts;
+        }
+    }
+
+    /** Every committed record of {@code topic} from {@code since} to the end it has now. */
+    private void read(String topic, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) STALL.toMillis());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            if (since != null) {
+                Map<TopicPartition, Long> times = new HashMap<>();
+                partitions.forEach(p -> times.put(p, since.toEpochMilli()));
+                for (Map.Entry<TopicPartition, OffsetAndTimestamp> e : consumer.offsetsForTimes(times).entrySet()) {
+                    if (e.getValue() == null) {
+                        consumer.seekToEnd(List.of(e.getKey())); // nothing that recent
+                    } else {
+                        consumer.seek(e.getKey(), e.getValue().offset());
+                    }
+                }
+            }
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions); // read_committed: the last stable offsets
+            long read = 0;
+            long lastProgress = System.nanoTime();
+            while (!partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
+                long before = read;
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.offset() < ends.get(new TopicPartition(r.topic(), r.partition()))) {
+                        each.accept(r);
+                        read++;
+                    }
+                }
+                if (read != before) {
+                    lastProgress = System.nanoTime();
+                    if (read / 100_000 != before / 100_000) {
+                        progress.accept(topic + ": " + read + " records read");
+                    }
+                } else if (System.nanoTime() - lastProgress > STALL.toNanos()) {
+                    throw new IllegalStateException("reading " + topic + " made no progress for " + STALL.toSeconds()
+                            + " s (at " + consumer.assignment().stream().map(p -> p + "@" + consumer.position(p)).sorted().toList()
+                            + ", ends " + ends + "): are the brokers up?");
+                }
+            }
+            progress.accept(topic + ": " + read + " records read");
+        }
+    }
+}
