@@ -1,6 +1,7 @@
 package io.streamseek.flink.dedup;
 
 import io.streamseek.flink.source.PromptEnvelope;
+import io.streamseek.flink.source.RecordOrigin;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -23,6 +24,12 @@ import java.time.Duration;
  * committed there exactly once. A second copy would break that promise for every consumer that
  * counts, and keeping completions in state would cost memory for nothing a caller can not already
  * read. Drops are counted in the {@code duplicateRequests} metric.
+ *
+ * <p>One exception: a record with the {@link RecordOrigin#REPLAY_HEADER} header passes once more.
+ * {@code ./streamseek audit --replay} produces those for requests whose answer Flink's loss window
+ * took (consumed by a completed checkpoint, answer aborted by the broker), which this filter has
+ * seen and would otherwise drop for good. A second replay of the same id is dropped like any
+ * repeat; replays are counted in {@code replayedRequests}.
  */
 public final class FirstRequestFilter extends KeyedProcessFunction<String, PromptEnvelope, PromptEnvelope> {
 
@@ -30,7 +37,9 @@ public final class FirstRequestFilter extends KeyedProcessFunction<String, Promp
 
     private final Duration ttl;
     private transient ValueState<Boolean> seen;
+    private transient ValueState<Boolean> replayed;
     private transient Counter duplicates;
+    private transient Counter replays;
 
     public FirstRequestFilter(Duration ttl) {
         this.ttl = ttl;
@@ -38,20 +47,31 @@ public final class FirstRequestFilter extends KeyedProcessFunction<String, Promp
 
     @Override
     public void open(OpenContext context) {
-        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
+        seen = getRuntimeContext().getState(descriptor("seen"));
+        replayed = getRuntimeContext().getState(descriptor("replayed"));
+        duplicates = getRuntimeContext().getMetricGroup().counter("duplicateRequests");
+        replays = getRuntimeContext().getMetricGroup().counter("replayedRequests");
+    }
+
+    private ValueStateDescriptor<Boolean> descriptor(String name) {
+        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>(name, Types.BOOLEAN);
         descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build());
-        seen = getRuntimeContext().getState(descriptor);
-        duplicates = getRuntimeContext().getMetricGroup().counter("duplicateRequests");
+        return descriptor;
     }
 
     @Override
     public void processElement(PromptEnvelope envelope, Context context, Collector<PromptEnvelope> out) throws Exception {
-        if (seen.value() != null) {
+        boolean replay = envelope.origin != null && envelope.origin.replay;
+        if (replay ? replayed.value() != null : seen.value() != null) {
             duplicates.inc();
             return;
+        }
+        if (replay) {
+            replayed.update(Boolean.TRUE);
+            replays.inc();
         }
         seen.update(Boolean.TRUE);
         out.collect(envelope);

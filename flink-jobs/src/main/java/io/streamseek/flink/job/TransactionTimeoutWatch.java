@@ -103,7 +103,7 @@ public final class TransactionTimeoutWatch<T> extends AbstractStreamOperator<T> 
                 + "If the job went down before that checkpoint's Kafka transactions were committed, the brokers have aborted them: "
                 + "completions, token costs and dead letters of prompts consumed up to that checkpoint may be missing, and they will "
                 + "not be computed again. List every prompt without an answer with `./streamseek audit --bootstrap-servers ... "
-                + "--registry ...` and produce those prompts again (see flink-jobs/README.md, 'After a long outage').");
+                + "--registry ...` and produce them again with `--replay` (see flink-jobs/README.md, 'After a long outage').");
     }
 
     private static Optional<Tuple3<Long, Long, Boolean>> newest(Iterable<Tuple3<Long, Long, Boolean>> restored) {

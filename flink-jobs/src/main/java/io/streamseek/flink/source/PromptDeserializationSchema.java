@@ -40,9 +40,14 @@ public final class PromptDeserializationSchema implements KafkaRecordDeserializa
         decoder.deserialize(record, new Collector<>() {
             @Override
             public void collect(Either<DeadLetter, PromptRequest> decoded) {
-                out.collect(decoded.isLeft() ? PromptEnvelope.undecodable(decoded.left())
-                        : PromptEnvelope.of(decoded.right(), new RecordOrigin(record.topic(), record.partition(), record.offset(),
-                                record.timestamp(), record.key(), record.value())));
+                if (decoded.isLeft()) {
+                    out.collect(PromptEnvelope.undecodable(decoded.left()));
+                    return;
+                }
+                RecordOrigin origin = new RecordOrigin(record.topic(), record.partition(), record.offset(), record.timestamp(),
+                        record.key(), record.value());
+                origin.replay = record.headers().lastHeader(RecordOrigin.REPLAY_HEADER) != null;
+                out.collect(PromptEnvelope.of(decoded.right(), origin));
             }
 
             @Override

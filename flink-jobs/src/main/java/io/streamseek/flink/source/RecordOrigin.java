@@ -14,6 +14,13 @@ import java.time.Instant;
  */
 public class RecordOrigin {
 
+    /**
+     * Kafka header of a prompt produced again because {@code ./streamseek audit} found it consumed
+     * but never answered (Flink's loss window); any value. Such a record passes the idempotency
+     * filter once more, though its request_id was seen: the first copy's answer was lost.
+     */
+    public static final String REPLAY_HEADER = "streamseek-replay";
+
     public String topic;
     public int partition;
     public long offset;
@@ -21,6 +28,8 @@ public class RecordOrigin {
     public long timestamp;
     public byte[] key;
     public byte[] value;
+    /** The record carried {@link #REPLAY_HEADER}. */
+    public boolean replay;
 
     public RecordOrigin() {
     }

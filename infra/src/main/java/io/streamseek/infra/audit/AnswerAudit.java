@@ -1,6 +1,7 @@
 package io.streamseek.infra.audit;
 
 import io.streamseek.flink.job.InferenceJobOptions;
+import io.streamseek.flink.source.RecordOrigin;
 import io.streamseek.schemas.DeadLetter;
 import io.streamseek.schemas.PromptRequest;
 import io.streamseek.schemas.registry.SchemaRegistryClient;
@@ -14,8 +15,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,8 +40,9 @@ import java.util.function.Consumer;
  * checkpoint consumed it, so it will not be read again) and no answer exists; it is
  * <em>pending</em> when the group has not got that far yet. Missing prompts are what Flink's
  * exactly-once Kafka sinks lose when a job comes back from a checkpoint later than their
- * transaction timeout (see {@code TransactionTimeoutWatch} in flink-jobs); producing them again is
- * safe, since the job answers a request id once within its idempotency window.
+ * transaction timeout (see {@code TransactionTimeoutWatch} in flink-jobs); {@link #replay}
+ * produces them again, marked so that the job's idempotency filter, which has seen their ids,
+ * lets each through once more.
  *
  * <p>It holds every answered request id in memory: {@code since} bounds the topics' range read.
  */
@@ -127,6 +133,49 @@ public final class AnswerAudit {
         Map<Integer, Long> offsets = new java.util.TreeMap<>();
         committed.forEach((tp, offset) -> offsets.put(tp.partition(), offset));
         return new Report(counts[0], counts[1], counts[2], missing, pending, offsets);
+    }
+
+    /**
+     * Produces each of {@code missing} again, its key and value bytes as they were, with the
+     * {@link RecordOrigin#REPLAY_HEADER} header: the job's idempotency filter, which saw these
+     * request ids, lets each through once more. Returns how many were produced.
+     */
+    public int replay(List<Unanswered> missing) throws Exception {
+        Map<String, Object> consumerConfig = new HashMap<>(kafka);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        Map<String, Object> producerConfig = new HashMap<>(kafka);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        int produced = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Unanswered u : missing) {
+                TopicPartition partition = new TopicPartition(u.topic(), u.partition());
+                consumer.assign(List.of(partition));
+                consumer.seek(partition, u.offset());
+                ConsumerRecord<byte[], byte[]> original = null;
+                long deadline = System.nanoTime() + STALL.toNanos();
+                while (original == null) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        original = r;
+                    }
+                    if (original == null && System.nanoTime() > deadline) {
+                        throw new IllegalStateException("could not read " + u + " again within " + STALL.toSeconds() + " s");
+                    }
+                }
+                if (original.offset() != u.offset()) {
+                    throw new IllegalStateException(u + " is no longer on the topic (retention?); the next record there is at offset " + original.offset());
+                }
+                ProducerRecord<byte[], byte[]> again = new ProducerRecord<>(u.topic(), null, original.key(), original.value());
+                original.headers().forEach(h -> again.headers().add(h));
+                again.headers().add(RecordOrigin.REPLAY_HEADER, (u.topic() + "-" + u.partition() + "@" + u.offset()).getBytes(StandardCharsets.UTF_8));
+                producer.send(again).get();
+                produced++;
+            }
+        }
+        return produced;
     }
 
     private static String requestId(ConfluentAvroCodec<PromptRequest> codec, ConsumerRecord<byte[], byte[]> r) {

@@ -25,18 +25,19 @@ final class AuditCommand {
     private static final int LISTED = 1_000;
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek audit [--since PT6H|2026-12-01T10:00:00Z] [--group streamseek-inference]",
+            "usage: ./streamseek audit [--replay] [--since PT6H|2026-12-01T10:00:00Z] [--group streamseek-inference]",
             "                          [--prompts-topic prompts] [--completions-topic completions] [--dead-letters-topic dead-letters]",
             "                          [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081] [--cluster DATA]",
             "  Missing: consumed by a completed checkpoint (below the group's committed offset), no completion and no dead letter.",
-            "  Pending: not consumed by a completed checkpoint yet. Exit status " + MISSING_EXIT + " when anything is missing.");
+            "  Pending: not consumed by a completed checkpoint yet. Exit status " + MISSING_EXIT + " when anything is missing.",
+            "  --replay produces the missing prompts again, as they were, with a streamseek-replay header: the job answers each once more.");
 
     private AuditCommand() {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
         Flags f = new Flags("audit", args, Set.of("--since", "--group", "--prompts-topic", "--completions-topic", "--dead-letters-topic",
-                "--bootstrap-servers", "--registry", "--cluster"), Set.of(), USAGE);
+                "--bootstrap-servers", "--registry", "--cluster"), Set.of("--replay"), USAGE);
         AnswerAudit.Topics defaults = AnswerAudit.Topics.defaults();
         AnswerAudit.Topics topics = new AnswerAudit.Topics(f.get("--prompts-topic", defaults.prompts()),
                 f.get("--completions-topic", defaults.completions()), f.get("--dead-letters-topic", defaults.deadLetters()),
@@ -46,6 +47,11 @@ final class AuditCommand {
                 RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, f.registryUrl())), topics, line -> out.println("  " + line));
         AnswerAudit.Report report = audit.run(since);
         out.println(print(report, topics, since));
+        if (f.has("--replay") && !report.missing().isEmpty()) {
+            out.println("replayed " + audit.replay(report.missing()) + " missing prompts onto " + topics.prompts()
+                    + "; run the audit again once the job has checkpointed past them");
+            return 0;
+        }
         return report.missing().isEmpty() ? 0 : MISSING_EXIT;
     }
 
@@ -57,7 +63,7 @@ final class AuditCommand {
                 report.answeredByCompletion() + report.answeredByDeadLetter(), report.answeredByCompletion(), report.answeredByDeadLetter()));
         s.append(String.format("  pending   %9d  (not consumed by a completed checkpoint yet)%n", report.pending().size()));
         s.append(String.format("  missing   %9d%s", report.missing().size(), report.missing().isEmpty() ? "" :
-                "  (consumed by a completed checkpoint, never answered: produce them again, the job answers each request_id once)"));
+                "  (consumed by a completed checkpoint, never answered: --replay produces them again)"));
         List<AnswerAudit.Unanswered> listed = report.missing().subList(0, Math.min(LISTED, report.missing().size()));
         for (AnswerAudit.Unanswered u : listed) {
             s.append(String.format("%nMISSING %s", u));

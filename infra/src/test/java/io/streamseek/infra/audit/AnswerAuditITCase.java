@@ -1,5 +1,6 @@
 package io.streamseek.infra.audit;
 
+import io.streamseek.flink.source.RecordOrigin;
 import io.streamseek.schemas.DeadLetter;
 import io.streamseek.schemas.ErrorCode;
 import io.streamseek.schemas.PipelineStage;
@@ -18,17 +19,23 @@ import io.streamseek.schemas.wire.DecodeLimits;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +47,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The audit against a real broker and registry: a prompt whose completion was written in an
  * aborted transaction, below the job's committed offset, is named as missing (what Flink's loss
  * window leaves behind); one above it is pending; completions and dead letters, by request id or
- * by the coordinates of an undecodable record, count as answers.
+ * by the coordinates of an undecodable record, count as answers; a replay is the missing prompt's
+ * bytes again, with the replay header.
  */
 class AnswerAuditITCase {
 
@@ -111,6 +119,29 @@ class AnswerAuditITCase {
         assertThat(report.committedOffsets()).isEqualTo(Map.of(0, 5L));
         assertThat(progress).contains("prompts: 6 records read", "completions: 2 records read");
         assertThat(report.missing().get(0).toString()).startsWith("r-4 prompts-0@4 ");
+
+        AnswerAudit audit = new AnswerAudit(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), registry,
+                AnswerAudit.Topics.defaults(), line -> { });
+        assertThat(audit.replay(report.missing())).isEqualTo(1);
+        AnswerAudit.Report afterReplay = audit.run(null);
+        assertThat(afterReplay.pending()).as("the replayed copy waits for the job, past its committed offset")
+                .extracting(AnswerAudit.Unanswered::requestId, AnswerAudit.Unanswered::offset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("r-5", 5L), org.assertj.core.groups.Tuple.tuple("r-4", 6L));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition prompts0 = new TopicPartition(Topic.PROMPTS.topicName(), 0);
+            consumer.assign(List.of(prompts0));
+            consumer.seek(prompts0, 4);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            while (records.size() < 3) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            ConsumerRecord<byte[], byte[]> original = records.get(0);
+            ConsumerRecord<byte[], byte[]> again = records.get(2);
+            assertThat(again.key()).isEqualTo(original.key());
+            assertThat(again.value()).as("the prompt's bytes as they were").isEqualTo(original.value());
+            assertThat(new String(again.headers().lastHeader(RecordOrigin.REPLAY_HEADER).value(), StandardCharsets.UTF_8)).isEqualTo("prompts-0@4");
+        }
 
         AnswerAudit.Report later = new AnswerAudit(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), registry,
                 AnswerAudit.Topics.defaults(), line -> { }).run(Instant.now().plusSeconds(3600));
