@@ -1,5 +1,8 @@
 package io.streamseek.flink.inference;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,6 +14,7 @@ import java.util.Map;
  */
 public final class SharedModels {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
     private static final Map<String, Entry> MODELS = new HashMap<>();
 
     private static final class Entry {
@@ -32,8 +36,11 @@ public final class SharedModels {
     public static synchronized ServedModel acquire(ModelSettings settings) throws IOException {
         Entry entry = MODELS.get(settings.modelPath());
         if (entry == null) {
+            long start = System.nanoTime();
             entry = new Entry(ServedModel.load(settings));
             MODELS.put(settings.modelPath(), entry);
+            LOG.info("Loaded {} in {} s: one engine for every slot of this TaskManager", settings.modelPath(),
+                    String.format("%.1f", (System.nanoTime() - start) / 1e9));
         }
         entry.users++;
         return entry.model;
@@ -47,6 +54,7 @@ public final class SharedModels {
         if (--entry.users == 0) {
             MODELS.remove(model.settings().modelPath());
             model.close();
+            LOG.info("Unloaded {}: its last user closed", model.settings().modelPath());
         }
     }
 }

@@ -91,19 +91,64 @@ public final class AnswerAudit {
                          List<Unanswered> pending, Map<Integer, Long> committedOffsets) {
     }
 
-    /** Audits the prompts produced since {@code since} (or all of them, when null). */
-    public Report run(Instant since) throws Exception {
+    /** How long a prompt that looks missing is given for its answer to appear, by default. */
+    public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(30);
+
+    /**
+     * Audits the prompts produced since {@code since} (or all of them, when null). The job commits
+     * its consumer offsets and its sinks' transactions at the same checkpoint, in no fixed order, so
+     * a prompt answered in the newest checkpoint can look missing for a moment: prompts that look
+     * missing are checked again against the answers committed within {@code settle}.
+     */
+    public Report run(Instant since, Duration settle) throws Exception {
         Map<TopicPartition, Long> committed = committedOffsets();
-        Set<String> completed = new HashSet<>();
-        read(topics.completions(), since, r -> {
+        Answers answers = new Answers(new ConfluentAvroCodec<>(DeadLetter.class, registry, DecodeLimits.DEFAULT));
+        Map<TopicPartition, Long> completionsRead = read(topics.completions(), since, Map.of(), answers::completion);
+        Map<TopicPartition, Long> lettersRead = read(topics.deadLetters(), since, Map.of(), answers::deadLetter);
+
+        ConfluentAvroCodec<PromptRequest> prompts = new ConfluentAvroCodec<>(PromptRequest.class, registry, DecodeLimits.DEFAULT);
+        long[] counts = new long[3];
+        List<Unanswered> missing = new ArrayList<>();
+        List<Unanswered> pending = new ArrayList<>();
+        read(topics.prompts(), since, Map.of(), r -> {
+            counts[0]++;
+            Unanswered u = new Unanswered(requestId(prompts, r), r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()));
+            if (!answers.count(u, counts)) {
+                Long consumedUpTo = committed.get(new TopicPartition(r.topic(), r.partition()));
+                (consumedUpTo != null && r.offset() < consumedUpTo ? missing : pending).add(u);
+            }
+        });
+        if (!missing.isEmpty() && !settle.isZero()) {
+            progress.accept(missing.size() + " prompts look missing; reading the answers committed in the next " + settle.toSeconds()
+                    + " s before naming them");
+            Thread.sleep(settle.toMillis()); // giving the job's sinks time to commit, not waiting for anything of ours
+            read(topics.completions(), null, completionsRead, answers::completion);
+            read(topics.deadLetters(), null, lettersRead, answers::deadLetter);
+            missing.removeIf(u -> answers.count(u, counts));
+        }
+        Map<Integer, Long> offsets = new java.util.TreeMap<>();
+        committed.forEach((tp, offset) -> offsets.put(tp.partition(), offset));
+        return new Report(counts[0], counts[1], counts[2], missing, pending, offsets);
+    }
+
+    /** The request ids (and, for records that never decoded, the coordinates) answered so far. */
+    private final class Answers {
+        private final ConfluentAvroCodec<DeadLetter> deadLetters;
+        private final Set<String> completed = new HashSet<>();
+        private final Set<String> deadLetterIds = new HashSet<>();
+        private final Set<Long> deadLetterOffsets = new HashSet<>(); // partition << 48 | offset
+
+        Answers(ConfluentAvroCodec<DeadLetter> deadLetters) {
+            this.deadLetters = deadLetters;
+        }
+
+        void completion(ConsumerRecord<byte[], byte[]> r) {
             if (r.key() != null) {
                 completed.add(new String(r.key(), StandardCharsets.UTF_8)); // the sink keys completions by request_id
             }
-        });
-        Set<String> deadLetterIds = new HashSet<>();
-        Set<Long> deadLetterOffsets = new HashSet<>(); // partition << 48 | offset, for records that were never decoded
-        ConfluentAvroCodec<DeadLetter> deadLetters = new ConfluentAvroCodec<>(DeadLetter.class, registry, DecodeLimits.DEFAULT);
-        read(topics.deadLetters(), since, r -> {
+        }
+
+        void deadLetter(ConsumerRecord<byte[], byte[]> r) {
             DeadLetter letter = deadLetters.decode(r.value());
             if (letter.getRequestId() != null) {
                 deadLetterIds.add(letter.getRequestId());
@@ -111,28 +156,20 @@ public final class AnswerAudit {
             if (topics.prompts().equals(letter.getSourceTopic().toString())) {
                 deadLetterOffsets.add(coordinates(letter.getSourcePartition(), letter.getSourceOffset()));
             }
-        });
+        }
 
-        ConfluentAvroCodec<PromptRequest> prompts = new ConfluentAvroCodec<>(PromptRequest.class, registry, DecodeLimits.DEFAULT);
-        long[] counts = new long[3];
-        List<Unanswered> missing = new ArrayList<>();
-        List<Unanswered> pending = new ArrayList<>();
-        read(topics.prompts(), since, r -> {
-            counts[0]++;
-            String id = requestId(prompts, r);
-            if (id != null && completed.contains(id)) {
+        /** Whether {@code u} is answered; counts it in {@code counts[1]} (completion) or {@code counts[2]} (dead letter). */
+        boolean count(Unanswered u, long[] counts) {
+            if (u.requestId() != null && completed.contains(u.requestId())) {
                 counts[1]++;
-            } else if ((id != null && deadLetterIds.contains(id)) || deadLetterOffsets.contains(coordinates(r.partition(), r.offset()))) {
-                counts[2]++;
-            } else {
-                Unanswered u = new Unanswered(id, r.topic(), r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()));
-                Long consumedUpTo = committed.get(new TopicPartition(r.topic(), r.partition()));
-                (consumedUpTo != null && r.offset() < consumedUpTo ? missing : pending).add(u);
+                return true;
             }
-        });
-        Map<Integer, Long> offsets = new java.util.TreeMap<>();
-        committed.forEach((tp, offset) -> offsets.put(tp.partition(), offset));
-        return new Report(counts[0], counts[1], counts[2], missing, pending, offsets);
+            if ((u.requestId() != null && deadLetterIds.contains(u.requestId())) || deadLetterOffsets.contains(coordinates(u.partition(), u.offset()))) {
+                counts[2]++;
+                return true;
+            }
+            return false;
+        }
     }
 
     /**
@@ -209,8 +246,13 @@ public final class AnswerAudit {
         }
     }
 
-    /** Every committed record of {@code topic} from {@code since} to the end it has now. */
-    private void read(String topic, Instant since, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    /**
+     * Every committed record of {@code topic} to the end it has now, from {@code from} where it
+     * names a partition, else from {@code since}, else from the beginning. Returns the offsets it
+     * read up to.
+     */
+    private Map<TopicPartition, Long> read(String topic, Instant since, Map<TopicPartition, Long> from,
+                                           Consumer<ConsumerRecord<byte[], byte[]>> each) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -220,7 +262,12 @@ public final class AnswerAudit {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            if (since != null) {
+            from.forEach((p, offset) -> {
+                if (partitions.contains(p)) {
+                    consumer.seek(p, offset);
+                }
+            });
+            if (since != null && from.isEmpty()) {
                 Map<TopicPartition, Long> times = new HashMap<>();
                 partitions.forEach(p -> times.put(p, since.toEpochMilli()));
                 for (Map.Entry<TopicPartition, OffsetAndTimestamp> e : consumer.offsetsForTimes(times).entrySet()) {
@@ -254,6 +301,7 @@ public final class AnswerAudit {
                 }
             }
             progress.accept(topic + ": " + read + " records read");
+            return ends;
         }
     }
 }

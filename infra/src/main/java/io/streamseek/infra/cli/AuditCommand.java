@@ -25,10 +25,11 @@ final class AuditCommand {
     private static final int LISTED = 1_000;
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek audit [--replay] [--since PT6H|2026-12-01T10:00:00Z] [--group streamseek-inference]",
+            "usage: ./streamseek audit [--replay] [--since PT6H|2026-12-01T10:00:00Z] [--settle PT30S] [--group streamseek-inference]",
             "                          [--prompts-topic prompts] [--completions-topic completions] [--dead-letters-topic dead-letters]",
             "                          [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081] [--cluster DATA]",
-            "  Missing: consumed by a completed checkpoint (below the group's committed offset), no completion and no dead letter.",
+            "  Missing: consumed by a completed checkpoint (below the group's committed offset), no completion and no dead letter,",
+            "  still none after --settle (the job commits offsets and answers at the same checkpoint, in no fixed order).",
             "  Pending: not consumed by a completed checkpoint yet. Exit status " + MISSING_EXIT + " when anything is missing.",
             "  --replay produces the missing prompts again, as they were, with a streamseek-replay header: the job answers each once more.");
 
@@ -36,7 +37,7 @@ final class AuditCommand {
     }
 
     static int run(String[] args, PrintStream out) throws Exception {
-        Flags f = new Flags("audit", args, Set.of("--since", "--group", "--prompts-topic", "--completions-topic", "--dead-letters-topic",
+        Flags f = new Flags("audit", args, Set.of("--since", "--settle", "--group", "--prompts-topic", "--completions-topic", "--dead-letters-topic",
                 "--bootstrap-servers", "--registry", "--cluster"), Set.of("--replay"), USAGE);
         AnswerAudit.Topics defaults = AnswerAudit.Topics.defaults();
         AnswerAudit.Topics topics = new AnswerAudit.Topics(f.get("--prompts-topic", defaults.prompts()),
@@ -45,7 +46,8 @@ final class AuditCommand {
         Instant since = f.has("--since") ? since(f.get("--since", "")) : null;
         AnswerAudit audit = new AnswerAudit(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, f.bootstrapServers()),
                 RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, f.registryUrl())), topics, line -> out.println("  " + line));
-        AnswerAudit.Report report = audit.run(since);
+        AnswerAudit.Report report = audit.run(since, f.has("--settle") ? duration("--settle", f.get("--settle", ""))
+                : AnswerAudit.DEFAULT_SETTLE);
         out.println(print(report, topics, since));
         if (f.has("--replay") && !report.missing().isEmpty()) {
             out.println("replayed " + audit.replay(report.missing()) + " missing prompts onto " + topics.prompts()
@@ -72,6 +74,14 @@ final class AuditCommand {
             s.append(String.format("%n... and %d more", report.missing().size() - listed.size()));
         }
         return s.toString();
+    }
+
+    private static Duration duration(String flag, String value) {
+        try {
+            return Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(flag + " takes a duration such as PT30S, was '" + value + "'");
+        }
     }
 
     private static Instant since(String value) {

@@ -65,6 +65,11 @@ final class FlinkProcesses {
         c.put("high-availability.zookeeper.quorum", zookeeperQuorum);
         c.put("high-availability.storageDir", flink.resolve("ha").toUri().toString());
         c.put("high-availability.cluster-id", "/streamseek");
+        // The idempotency state holds every request id of the last streamseek.idempotency.ttl: RocksDB
+        // keeps it on disk rather than in the heap the engine needs, and incremental checkpoints upload
+        // only the files that changed, not the whole window each time.
+        c.put("state.backend.type", "rocksdb");
+        c.put("execution.checkpointing.incremental", "true");
         c.put("execution.checkpointing.dir", flink.resolve("checkpoints").toUri().toString());
         c.put("execution.checkpointing.savepoint-dir", flink.resolve("savepoints").toUri().toString());
         // A killed TaskManager is noticed in seconds, not the default 50 s, on this one machine.

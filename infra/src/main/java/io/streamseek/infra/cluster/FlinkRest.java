@@ -129,6 +129,59 @@ public final class FlinkRest {
     }
 
     /**
+     * The latest completed checkpoint: its full state size, the bytes it wrote itself (less with
+     * incremental checkpoints) and its end-to-end duration; null before the first one.
+     */
+    public record CheckpointStats(long id, long stateSize, long checkpointedSize, long durationMs) {
+    }
+
+    public CheckpointStats latestCheckpoint(String jobId) throws IOException, InterruptedException {
+        JsonNode latest = get("/jobs/" + jobId + "/checkpoints").path("latest").path("completed");
+        if (latest.isMissingNode() || latest.isNull()) {
+            return null;
+        }
+        return new CheckpointStats(latest.path("id").asLong(), latest.path("state_size").asLong(), latest.path("checkpointed_size").asLong(),
+                latest.path("end_to_end_duration").asLong());
+    }
+
+    /** A job-level metric ({@code numRestarts}, ...); -1 while the JobManager has not fetched it yet. */
+    public long jobMetric(String jobId, String metric) throws IOException, InterruptedException {
+        for (JsonNode m : get("/jobs/" + jobId + "/metrics?get=" + metric)) {
+            return (long) Double.parseDouble(m.path("value").asText("-1"));
+        }
+        return -1;
+    }
+
+    /**
+     * An operator's metric summed over its subtasks (the operator as named in the job, e.g.
+     * {@code transaction-timeout-watch}); -1 while no subtask has reported it. The JobManager
+     * fetches metrics from the TaskManagers every {@code metrics.fetcher.update-interval} (10 s).
+     */
+    public long operatorMetricSum(String jobId, String operator, String metric) throws IOException, InterruptedException {
+        String suffix = "." + operator + "." + metric;
+        long sum = -1;
+        for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+            if (!vertex.path("name").asText().contains(operator)) {
+                continue;
+            }
+            String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/metrics";
+            List<String> ids = new java.util.ArrayList<>();
+            for (JsonNode m : get(path)) {
+                if (m.path("id").asText().endsWith(suffix)) {
+                    ids.add(m.path("id").asText());
+                }
+            }
+            if (ids.isEmpty()) {
+                continue;
+            }
+            for (JsonNode m : get(path + "?get=" + String.join(",", ids))) {
+                sum = Math.max(sum, 0) + (long) Double.parseDouble(m.path("value").asText("0"));
+            }
+        }
+        return sum;
+    }
+
+    /**
      * {@code POST /jobs/:id/stop}: stops the job with a savepoint in {@code directory} and returns
      * its location once it is complete.
      */

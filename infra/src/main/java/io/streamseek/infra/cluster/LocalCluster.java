@@ -42,7 +42,7 @@ import java.util.function.BooleanSupplier;
 public final class LocalCluster {
 
     /** Consumer group and transactional-id prefix of the cluster's job: a new submission resumes its offsets. */
-    static final String JOB_NAME = "streamseek-cluster";
+    public static final String JOB_NAME = "streamseek-cluster";
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     /** Written to a process's log before each start: what it printed since is this run's. */
     private static final String START_LINE = "--- streamseek cluster: starting ";
