@@ -1,6 +1,7 @@
 package io.streamseek.infra.cli;
 
 import io.streamseek.infra.audit.AnswerAudit;
+import io.streamseek.infra.cluster.LocalCluster;
 import io.streamseek.schemas.registry.RegistryClientConfig;
 import io.streamseek.schemas.registry.RestSchemaRegistryClient;
 
@@ -25,13 +26,15 @@ final class AuditCommand {
     private static final int LISTED = 1_000;
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek audit [--replay] [--since PT6H|2026-12-01T10:00:00Z] [--settle PT30S] [--group streamseek-inference]",
+            "usage: ./streamseek audit [--replay] [--since PT6H|2026-12-01T10:00:00Z] [--settle PT30S] [--group GROUP]",
             "                          [--prompts-topic prompts] [--completions-topic completions] [--dead-letters-topic dead-letters]",
             "                          [--bootstrap-servers 127.0.0.1:9092] [--registry http://127.0.0.1:8081] [--cluster DATA]",
             "  Missing: consumed by a completed checkpoint (below the group's committed offset), no completion and no dead letter,",
             "  still none after --settle (the job commits offsets and answers at the same checkpoint, in no fixed order).",
             "  Pending: not consumed by a completed checkpoint yet. Exit status " + MISSING_EXIT + " when anything is missing.",
-            "  --replay produces the missing prompts again, as they were, with a streamseek-replay header: the job answers each once more.");
+            "  --replay produces the missing prompts again, as they were, with a streamseek-replay header: the job answers each once more.",
+            "  --group: the job's streamseek.kafka.group-id; by default " + LocalCluster.JOB_NAME + " with --cluster, else "
+                    + AnswerAudit.Topics.defaults().group() + " (./streamseek up's job: " + UpCommand.JOB_NAME + ").");
 
     private AuditCommand() {
     }
@@ -42,7 +45,7 @@ final class AuditCommand {
         AnswerAudit.Topics defaults = AnswerAudit.Topics.defaults();
         AnswerAudit.Topics topics = new AnswerAudit.Topics(f.get("--prompts-topic", defaults.prompts()),
                 f.get("--completions-topic", defaults.completions()), f.get("--dead-letters-topic", defaults.deadLetters()),
-                f.get("--group", defaults.group()));
+                f.get("--group", f.has("--cluster") ? LocalCluster.JOB_NAME : defaults.group()));
         Instant since = f.has("--since") ? since(f.get("--since", "")) : null;
         AnswerAudit audit = new AnswerAudit(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, f.bootstrapServers()),
                 RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, f.registryUrl())), topics, line -> out.println("  " + line));

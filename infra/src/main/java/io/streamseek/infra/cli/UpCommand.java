@@ -20,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
  */
 final class UpCommand {
 
+    /** The consumer group and transactional-id prefix of the job {@code up} runs. */
+    static final String JOB_NAME = "streamseek-up";
+
     static final String USAGE = String.join("\n",
             "usage: ./streamseek up [--model DIR|FILE.gguf] [--data DIR] [--kafka-port 9092] [--registry-port 8081] [--web-port 8082] [--metrics-port 9249]",
             "  Runs Kafka, the schema registry and the inference job until Ctrl-C; produce and consume with",
@@ -44,7 +47,7 @@ final class UpCommand {
             if (resume != null) {
                 out.println("resuming from the savepoint " + resume);
             }
-            JobClient job = LocalJob.submit(stack, model, web, metrics, "streamseek-up", resume);
+            JobClient job = LocalJob.submit(stack, model, web, metrics, JOB_NAME, resume);
             out.printf("Kafka %s, schema registry %s, Flink Web UI http://127.0.0.1:%d, metrics http://127.0.0.1:%d/metrics, job %s%n",
                     stack.bootstrapServers(), stack.registryUrl(), web, metrics, job.getJobID());
             out.println("Ctrl-C stops the job with a savepoint and then the stack; the next up resumes from it.");

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Interactive use of the local stack: {@code up} in a JVM of its own, a prompt produced and its
  * completion consumed through the registry, a clean stop on SIGTERM (what Ctrl-C sends), and a
  * second {@code up} on the same data folder that keeps the first results, does not serve the first
- * prompt again (committed offsets), and serves a new one.
+ * prompt again (committed offsets), and serves a new one; the audit then finds both answered.
  */
 class UpProduceConsumeITCase {
 
@@ -49,6 +49,10 @@ class UpProduceConsumeITCase {
         assertThat(both).contains("\"request_id\": \"first\"").contains("\"request_id\": \"second\"");
         assertThat(both.lines().filter(l -> l.contains("\"request_id\": \"first\"")).count()).as("the first is not served again").isEqualTo(1);
         assertThat(Files.readString(dir.resolve("up-2.log"))).contains("resuming from the savepoint");
+        ByteArrayOutputStream audit = new ByteArrayOutputStream();
+        assertThat(AuditCommand.run(new String[] {"--group", UpCommand.JOB_NAME, "--settle", "PT1S", "--bootstrap-servers", bootstrap,
+                "--registry", url}, new PrintStream(audit, true, StandardCharsets.UTF_8))).as("audit's exit status: nothing missing").isZero();
+        assertThat(audit.toString(StandardCharsets.UTF_8)).containsPattern("answered +2 ").containsPattern("missing +0");
         stop(again);
     }
 

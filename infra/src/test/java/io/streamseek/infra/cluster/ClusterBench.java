@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * TaskManagers share the cores, so two cannot be twice one), and the checkpoints of a job with
  * 256 requests in flight on RocksDB with incremental checkpoints (state size, bytes written,
  * duration). {@code mvn -B -ntp install -DskipTests && mvn -B -ntp -Pcluster-bench -pl infra verify
- * -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; about 12 minutes.
+ * -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; about 8 minutes.
  */
 class ClusterBench {
 
