@@ -55,7 +55,7 @@ import java.util.function.UnaryOperator;
  * </pre>
  *
  * Every sink is a {@link KafkaSink} at {@link DeliveryGuarantee#EXACTLY_ONCE}, committing at
- * checkpoints; a {@link TransactionTimeoutWatch} in front of them reports a restore that falls in
+ * checkpoints, except the completions' with {@code streamseek.delivery} at-least-once ({@link Delivery}); a {@link TransactionTimeoutWatch} in front of them reports a restore that falls in
  * Flink's loss window (older than the transaction timeout). Run on a cluster with {@code flink run -c io.streamseek.flink.job.InferenceJob
  * flink-jobs.jar --streamseek.model.path /models/... [--option value ...]} (see
  * {@link InferenceJobOptions}).
@@ -100,6 +100,7 @@ public final class InferenceJob {
         String modelPath = config.getOptional(InferenceJobOptions.MODEL_PATH).orElseThrow(() -> new IllegalArgumentException(
                 InferenceJobOptions.MODEL_PATH.key() + " is required: the checkpoint directory or GGUF file of the model to serve"));
         String modelName = config.getOptional(InferenceJobOptions.MODEL_NAME).orElse(defaultModelName(Path.of(modelPath)));
+        Delivery delivery = Delivery.of(config.get(InferenceJobOptions.DELIVERY));
 
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             env.enableCheckpointing(config.get(InferenceJobOptions.CHECKPOINT_INTERVAL).toMillis());
@@ -146,18 +147,19 @@ public final class InferenceJob {
                 .uid("transaction-timeout-watch");
 
         String prefix = config.get(InferenceJobOptions.TRANSACTIONAL_ID_PREFIX);
+        DeliveryGuarantee completionsGuarantee = delivery == Delivery.AT_LEAST_ONCE ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.EXACTLY_ONCE;
         outcomes.map(o -> o.completion).returns(new AvroTypeInfo<>(Completion.class)).name("completions").uid("completions")
                 .sinkTo(sink(Completion.class, config.get(InferenceJobOptions.COMPLETIONS_TOPIC), Completion::getRequestId, registry,
-                        bootstrap, kafka, prefix + "-completions", txTimeout)).name("completions-sink").uid("completions-sink");
+                        bootstrap, kafka, prefix + "-completions", txTimeout, completionsGuarantee)).name("completions-sink").uid("completions-sink");
         DataStream<Outcome> served = outcomes.filter(o -> o.tokenCost != null).name("served").uid("served");
         served.map(o -> o.tokenCost).returns(new AvroTypeInfo<>(TokenCost.class)).name("token-costs").uid("token-costs")
                 .sinkTo(sink(TokenCost.class, config.get(InferenceJobOptions.TOKEN_COSTS_TOPIC), TokenCost::getRequestId, registry,
-                        bootstrap, kafka, prefix + "-token-costs", txTimeout)).name("token-costs-sink").uid("token-costs-sink");
+                        bootstrap, kafka, prefix + "-token-costs", txTimeout, DeliveryGuarantee.EXACTLY_ONCE)).name("token-costs-sink").uid("token-costs-sink");
         outcomes.filter(o -> o.deadLetter != null).name("not-served").uid("not-served")
                 .map(o -> o.deadLetter).returns(new AvroTypeInfo<>(DeadLetter.class)).name("dead-letters").uid("dead-letters")
                 .union(undecodable)
                 .sinkTo(sink(DeadLetter.class, config.get(InferenceJobOptions.DEAD_LETTERS_TOPIC), DeadLetter::getRequestId, registry,
-                        bootstrap, kafka, prefix + "-dead-letters", txTimeout)).name("dead-letters-sink").uid("dead-letters-sink");
+                        bootstrap, kafka, prefix + "-dead-letters", txTimeout, DeliveryGuarantee.EXACTLY_ONCE)).name("dead-letters-sink").uid("dead-letters-sink");
 
         served.assignTimestampsAndWatermarks(WatermarkStrategy.<Outcome>forBoundedOutOfOrderness(
                                 config.get(InferenceJobOptions.ROLLUP_OUT_OF_ORDERNESS))
@@ -170,17 +172,18 @@ public final class InferenceJob {
                         Types.POJO(CostRollups.Sums.class), new AvroTypeInfo<>(CostRollup.class))
                 .name("cost-rollups").uid("cost-rollups")
                 .sinkTo(sink(CostRollup.class, config.get(InferenceJobOptions.COST_ROLLUPS_TOPIC), CostRollup::getTenantId, registry,
-                        bootstrap, kafka, prefix + "-cost-rollups", txTimeout)).name("cost-rollups-sink").uid("cost-rollups-sink");
+                        bootstrap, kafka, prefix + "-cost-rollups", txTimeout, DeliveryGuarantee.EXACTLY_ONCE)).name("cost-rollups-sink").uid("cost-rollups-sink");
     }
 
     private static <T extends SpecificRecordBase> KafkaSink<T> sink(Class<T> type, String topic, SerializableFunction<T, String> key,
                                                                     RegistryClientFactory registry, String bootstrap, Map<String, String> kafka,
-                                                                    String transactionalIdPrefix, java.time.Duration transactionTimeout) {
+                                                                    String transactionalIdPrefix, java.time.Duration transactionTimeout,
+                                                                    DeliveryGuarantee guarantee) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrap)
                 .setKafkaProducerConfig(properties(kafka))
                 .setRecordSerializer(new ConfluentAvroSerializationSchema<>(type, topic, key, registry, true))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(transactionTimeout.toMillis()))
                 .build();

@@ -110,6 +110,12 @@ public final class InferenceJobOptions {
             .withDescription("Kafka transaction timeout of the sinks: above the checkpoint interval plus the longest restart, "
                     + "at most the brokers' transaction.max.timeout.ms (checked at start-up).");
 
+    public static final ConfigOption<String> DELIVERY = ConfigOptions.key("streamseek.delivery")
+            .stringType().defaultValue("exactly-once")
+            .withDescription("How completions are written: exactly-once (in the checkpoint's transaction, visible when it completes) or "
+                    + "at-least-once (as they finish, visible at once; a replay after a failure may write a second completion with the "
+                    + "same request_id and text, which consumers deduplicate by key). Token costs, rollups and dead letters stay exactly once.");
+
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("streamseek.checkpoint.interval")
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("Checkpoint interval; results are committed to Kafka at each checkpoint, so this bounds their latency.");

@@ -38,4 +38,12 @@ class InferenceJobOptionsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> InferenceJob.arguments(new String[] {"--streamseek.model.path"}))
                 .hasMessageContaining("--key value");
     }
+
+    @Test
+    void aDeliveryModeIsOneOfTheTwoNamedOnesAndNothingElse() {
+        assertThat(Delivery.of(InferenceJobOptions.DELIVERY.defaultValue())).isEqualTo(Delivery.EXACTLY_ONCE);
+        assertThat(Delivery.of("at-least-once")).isEqualTo(Delivery.AT_LEAST_ONCE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Delivery.of("AT_LEAST_ONCE"))
+                .hasMessage("streamseek.delivery is 'AT_LEAST_ONCE'; it takes exactly-once or at-least-once");
+    }
 }
