@@ -1,18 +1,14 @@
 package io.streamseek.gpu.cli;
 
+import io.streamseek.gpu.bench.ClosedLoop;
 import io.streamseek.gpu.bench.InvarianceCost;
 import io.streamseek.gpu.bench.PeakFlops;
-import io.streamseek.gpu.engine.Engine;
 import io.streamseek.gpu.backend.Backend;
 import io.streamseek.gpu.engine.EngineConfig;
-import io.streamseek.gpu.engine.GenerationRequest;
-import io.streamseek.gpu.engine.GenerationResult;
-import io.streamseek.gpu.engine.RequestHandle;
 import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.model.DeepSeekModel;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.moe.ep.ExpertParallelConfig;
-import io.streamseek.gpu.sampling.SamplingParams;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench --model DIR [--concurrency 1,8,32,64] [--prompt-len N] [--max-tokens N] [--requests N] [--out DIR]}:
@@ -157,49 +152,23 @@ final class BenchCommand {
     private static Row level(DeepSeekModel model, EngineConfig config, int concurrency, int requests, int promptLen, int maxTokens,
                              long cacheBytesPerToken, PrintStream progress) throws Exception {
         SplittableRandom random = new SplittableRandom(concurrency);
-        List<Double> ttft = new ArrayList<>();
-        List<Double> tpot = new ArrayList<>();
-        long generated = 0;
-        long flops = 0;
-        double imbalance;
-        String backend;
-        long started = System.nanoTime();
-        try (Engine engine = new Engine(model, config)) {
-            if (progress != null) {
-                progress.printf("concurrency %d on %s%n", concurrency, engine.backendDescription());
-            }
-            List<RequestHandle> inFlight = new ArrayList<>();
-            int submitted = 0;
-            int done = 0;
-            while (done < requests) {
-                while (inFlight.size() < concurrency && submitted < requests) {
-                    int[] prompt = random.ints(promptLen, 2, model.spec().vocabSize()).toArray();
-                    inFlight.add(engine.submit(new GenerationRequest("bench-" + submitted, "bench", prompt, maxTokens,
-                            SamplingParams.GREEDY, new int[0], 0, null), null));
-                    submitted++;
-                }
-                RequestHandle first = inFlight.remove(0);
-                GenerationResult result = first.result().get(10, TimeUnit.MINUTES);
-                done++;
-                generated += result.tokens().length;
-                flops += result.cost().flops();
-                ttft.add(result.firstTokenNanos() / 1e6);
-                if (result.tokens().length > 1) {
-                    tpot.add((result.totalNanos() - result.firstTokenNanos()) / 1e6 / (result.tokens().length - 1));
-                }
-                if (progress != null) {
-                    progress.printf("\rconcurrency %3d [%-30s] %d/%d", concurrency, "#".repeat(30 * done / requests), done, requests);
-                }
-            }
-            imbalance = engine.expertLoad().expertImbalance();
-            backend = engine.backendDescription();
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            prompts.add(random.ints(promptLen, 2, model.spec().vocabSize()).toArray());
         }
         if (progress != null) {
-            progress.println();
+            progress.printf("concurrency %d%n", concurrency);
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
-        return new Row(concurrency, generated / seconds, percentile(ttft, 50), percentile(ttft, 99), percentile(tpot, 50),
-                percentile(tpot, 99), cacheBytesPerToken, flops / seconds / 1e9, imbalance, backend);
+        ClosedLoop.Result r = ClosedLoop.run(model, config, concurrency, prompts, maxTokens, done -> {
+            if (progress != null) {
+                progress.printf("\rconcurrency %3d [%-30s] %d/%d", concurrency, "#".repeat(30 * done / requests), done, requests);
+            }
+        });
+        if (progress != null) {
+            progress.println(" on " + r.backend());
+        }
+        return new Row(concurrency, r.tokensPerSecond(), percentile(r.ttftMs(), 50), percentile(r.ttftMs(), 99), percentile(r.tpotMs(), 50),
+                percentile(r.tpotMs(), 99), cacheBytesPerToken, r.flops() / r.seconds() / 1e9, r.expertImbalance(), r.backend());
     }
 
     static double percentile(List<Double> values, int p) {

@@ -5,7 +5,7 @@ import io.streamseek.infra.demo.DemoCommand;
 import java.util.Arrays;
 import java.util.List;
 
-/** The local-stack commands of {@code ./streamseek}: demo, up, cluster, produce, consume, audit. */
+/** The local-stack commands of {@code ./streamseek}: demo, up, cluster, produce, consume, audit, bench-pipeline. */
 public final class InfraCli {
 
     private InfraCli() {
@@ -13,7 +13,7 @@ public final class InfraCli {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: ./streamseek demo|up|cluster|produce|consume|audit [options]   (--help for each)");
+            System.err.println("usage: ./streamseek demo|up|cluster|produce|consume|audit|bench-pipeline [options]   (--help for each)");
             System.exit(2);
         }
         String command = args[0];
@@ -28,6 +28,7 @@ public final class InfraCli {
             case "consume" -> ConsumeCommand.USAGE;
             case "cluster" -> ClusterCommand.USAGE;
             case "audit" -> AuditCommand.USAGE;
+            case "bench-pipeline" -> BenchPipelineCommand.USAGE;
             default -> null;
         };
         if (usage == null) {
@@ -45,6 +46,7 @@ public final class InfraCli {
                 case "produce" -> ProduceCommand.run(rest, System.out);
                 case "cluster" -> ClusterCommand.run(rest, System.out);
                 case "audit" -> AuditCommand.run(rest, System.out);
+                case "bench-pipeline" -> BenchPipelineCommand.run(rest, System.out);
                 default -> ConsumeCommand.run(rest, System.out);
             };
         } catch (IllegalArgumentException | IllegalStateException | io.streamseek.gpu.loader.CheckpointException e) {

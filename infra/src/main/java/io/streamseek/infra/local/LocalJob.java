@@ -30,6 +30,12 @@ public final class LocalJob {
      * @param savepoint the location (as Flink gave it) of a savepoint to resume from, or null
      */
     public static JobClient submit(LocalStack stack, Path model, int webPort, int metricsPort, String name, String savepoint) throws Exception {
+        return submit(stack, model, webPort, metricsPort, name, savepoint, Map.of());
+    }
+
+    /** {@link #submit}, with further job options ({@code streamseek.*}) over the local defaults. */
+    public static JobClient submit(LocalStack stack, Path model, int webPort, int metricsPort, String name, String savepoint,
+                                   Map<String, String> jobOptions) throws Exception {
         // A checkpoint that cannot be opened is named here, before Flink would retry loading it.
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             checkpoint.config();
@@ -50,13 +56,15 @@ public final class LocalJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(cluster);
         env.setParallelism(1);
-        InferenceJob.build(env, Configuration.fromMap(Map.of(
+        Map<String, String> options = new java.util.HashMap<>(Map.of(
                 InferenceJobOptions.BOOTSTRAP_SERVERS.key(), stack.bootstrapServers(),
                 InferenceJobOptions.REGISTRY_URL.key(), stack.registryUrl(),
                 InferenceJobOptions.MODEL_PATH.key(), model.toAbsolutePath().toString(),
                 InferenceJobOptions.CHECKPOINT_INTERVAL.key(), "1 s",
                 InferenceJobOptions.GROUP_ID.key(), name,
-                InferenceJobOptions.TRANSACTIONAL_ID_PREFIX.key(), name)));
+                InferenceJobOptions.TRANSACTIONAL_ID_PREFIX.key(), name));
+        options.putAll(jobOptions);
+        InferenceJob.build(env, Configuration.fromMap(options));
         return env.executeAsync("streamseek-inference");
     }
 }
