@@ -162,7 +162,7 @@ public final class PipelineBench {
                     long ttft = c.getTimings().getTimeToFirstTokenMs() == null ? c.getTimings().getTotalMs() : c.getTimings().getTimeToFirstTokenMs();
                     visible.put(r.key(), new RequestLatency(r.key(), sentAt, at, c.getProducedAt().toEpochMilli(), c.getTimings().getTotalMs(),
                             c.getTimings().getQueuedMs(), ttft, c.getUsage().getCompletionTokens()));
-                    if (progress != null) {
+                    if (progress != null && (visible.size() % Math.max(1, texts.size() / 30) == 0 || visible.size() == texts.size())) {
                         progress.printf("\r[%-30s] %d/%d visible", "#".repeat(30 * visible.size() / texts.size()), visible.size(), texts.size());
                     }
                 }
