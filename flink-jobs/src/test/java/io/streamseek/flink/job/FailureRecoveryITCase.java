@@ -153,11 +153,11 @@ class FailureRecoveryITCase {
         cluster.startTaskManager();
 
         int total = requests.size();
-        List<ConsumerRecord<String, Completion>> completions = awaitCommitted(Topic.COMPLETIONS, total, Completion.class);
+        List<ConsumerRecord<String, Completion>> completions = awaitAllCommitted(total);
         // All results are committed: the job is now idle, taking empty checkpoints. Fail it once more there.
         Injector.failWhileIdle.set(true);
         assertThat(Injector.idleFailure.await(2, TimeUnit.MINUTES)).as("a failure while idle").isTrue();
-        awaitCommitted(Topic.COMPLETIONS, total, Completion.class);
+        awaitAllCommitted(total);
         assertThat(Injector.restoredAfterIdleFailure.await(2, TimeUnit.MINUTES)).as("recovery after the idle failure").isTrue();
         job.cancel().get();
 
@@ -314,6 +314,17 @@ class FailureRecoveryITCase {
                 InferenceJobOptions.THREADS.key(), "2",
                 InferenceJobOptions.INFERENCE_CAPACITY.key(), "32",
                 InferenceJobOptions.GROUP_ID.key(), "failure-recovery"));
+    }
+
+    /**
+     * Waits until every completion, token cost and dead letter is committed. Completions alone are
+     * not enough: at least once they are visible before the checkpoint that commits the token costs.
+     */
+    private static List<ConsumerRecord<String, Completion>> awaitAllCommitted(int total) {
+        List<ConsumerRecord<String, Completion>> completions = awaitCommitted(Topic.COMPLETIONS, total, Completion.class);
+        awaitCommitted(Topic.TOKEN_COSTS, PROMPTS, TokenCost.class);
+        awaitCommitted(Topic.DEAD_LETTERS, INVALID, DeadLetter.class);
+        return completions;
     }
 
     /** Waits, by reading, until {@code expected} distinct keys are committed (or five minutes pass), and returns what was read. */
