@@ -80,9 +80,10 @@ public final class TransactionTimeoutWatch<T> extends AbstractStreamOperator<T> 
         restoredAge = -1;
         getMetricGroup().gauge(AGE_METRIC, () -> restoredAge);
         if (context.isRestored()) {
-            Iterable<Tuple3<Long, Long, Boolean>> restored = snapshots.get();
-            Optional<String> finding = assess(restored == null ? List.of() : restored, clock.getAsLong(), transactionTimeout);
-            restoredAge = newest(restored == null ? List.of() : restored).map(s -> clock.getAsLong() - s.f1).orElse(-1L);
+            Iterable<Tuple3<Long, Long, Boolean>> restored = snapshots.get() == null ? List.of() : snapshots.get();
+            long now = clock.getAsLong();
+            Optional<String> finding = assess(restored, now, transactionTimeout);
+            restoredAge = newest(restored).map(s -> now - s.f1).orElse(-1L);
             if (finding.isPresent()) {
                 exceeded.inc();
                 if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
