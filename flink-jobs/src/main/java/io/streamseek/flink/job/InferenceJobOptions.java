@@ -117,8 +117,9 @@ public final class InferenceJobOptions {
                     + "same request_id and text, which consumers deduplicate by key). Token costs, rollups and dead letters stay exactly once.");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = ConfigOptions.key("streamseek.checkpoint.interval")
-            .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Checkpoint interval; results are committed to Kafka at each checkpoint, so this bounds their latency.");
+            .durationType().defaultValue(Duration.ofSeconds(1))
+            .withDescription("Checkpoint interval; exactly-once results are committed to Kafka at each checkpoint, so this bounds how "
+                    + "long after generation they become visible (1 s: commit wait p50 about 0.5 s, p99 about 1 s; see bench-pipeline).");
 
     public static final ConfigOption<Boolean> UNALIGNED_CHECKPOINTS = ConfigOptions.key("streamseek.checkpoint.unaligned")
             .booleanType().defaultValue(true)

@@ -142,7 +142,7 @@ class FailureRecoveryITCase {
                 "restart-strategy.fixed-delay.attempts", "20",
                 "restart-strategy.fixed-delay.delay", "200 ms")));
         env.setParallelism(2);
-        env.enableCheckpointing(300);
+        // No checkpoint interval here: the job takes its default, streamseek.checkpoint.interval, the one users get.
         InferenceJob.build(env, jobConfig(delivery), outcomes -> outcomes.map(new Injector()).returns(Outcome.typeInfo()).name("failure-injector"));
         JobClient job = env.executeAsync("failure-recovery-itcase");
 
@@ -173,7 +173,8 @@ class FailureRecoveryITCase {
         for (Map.Entry<String, String> e : expectedText.entrySet()) {
             assertThat(byId.get(e.getKey())).as(e.getKey()).extracting(Completion::getText).containsOnly(e.getValue());
         }
-        System.out.printf("%s: %d completions for %d requests after four failures%n", delivery.optionValue(), completions.size(), total);
+        System.out.printf("%s, checkpoint interval %s: %d completions for %d requests after four failures%n", delivery.optionValue(),
+                InferenceJobOptions.CHECKPOINT_INTERVAL.defaultValue(), completions.size(), total);
         List<String> served = byId.values().stream().map(answers -> answers.get(0)).filter(c -> c.getFinishReason() != FinishReason.REJECTED)
                 .map(Completion::getRequestId).toList();
         assertThat(served).hasSize(PROMPTS);

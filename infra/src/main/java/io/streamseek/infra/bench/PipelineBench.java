@@ -8,59 +8,68 @@ import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.tokenizer.Tokenizer;
 import io.streamseek.infra.local.LocalJob;
 import io.streamseek.infra.local.LocalStack;
-import io.streamseek.schemas.Completion;
-import io.streamseek.schemas.PromptRequest;
-import io.streamseek.schemas.SamplingParams;
-import io.streamseek.schemas.TextPrompt;
-import io.streamseek.schemas.registry.RegistryClientConfig;
-import io.streamseek.schemas.registry.RestSchemaRegistryClient;
-import io.streamseek.schemas.topics.Topic;
-import io.streamseek.schemas.wire.ConfluentAvroCodec;
-import io.streamseek.schemas.wire.DecodeLimits;
 
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole pipeline measured as a caller sees it: the local stack and the job as {@code up} runs
- * them, a producer keeping {@code concurrency} prompts outstanding (sent, their completion not yet
- * visible) and a read_committed consumer in the same JVM, so that the producer's clock, the job's
- * {@code produced_at} and the consumer's clock are one clock. Then the engine alone ({@link
- * ClosedLoop}) on the same prompts, tokenized as the job tokenizes them, at the same concurrency.
+ * The whole pipeline measured as a caller sees it. First the engine alone ({@link ClosedLoop}, as
+ * {@code bench} runs it) on the prompts, tokenized as the job tokenizes them, at the engine's
+ * concurrency: its throughput is the capacity the pipeline is held to. Then, for each checkpoint
+ * interval, a fresh local stack and the job as {@code up} runs them, a warm-up, and the {@link Load}
+ * through a {@link PipelineClient}, while a {@link CheckpointWatch} records what each checkpoint
+ * took.
  */
 public final class PipelineBench {
 
-    /** What to run. */
-    public record Options(Path model, Path data, int prompts, int concurrency, int promptWords, int maxTokens, Duration checkpointInterval,
-                          String delivery) {
+    /**
+     * What to run.
+     *
+     * @param concurrency the engine's {@code max-num-seqs}, in the job and alone
+     * @param promptLength tokens per prompt, BOS included
+     * @param intervals    checkpoint intervals, one run each, in this order
+     */
+    public record Options(Path model, Path data, int prompts, int concurrency, Load load, int promptLength, int maxTokens,
+                          List<Duration> intervals, String delivery) {
+        public Options {
+            if (prompts < 10) {
+                throw new IllegalArgumentException("--prompts must be at least 10 (a steady state needs some), was " + prompts);
+            }
+            if (concurrency < 1 || promptLength < 1 || maxTokens < 1) {
+                throw new IllegalArgumentException("--concurrency, --prompt-len and --max-tokens must be at least 1");
+            }
+            if (intervals.isEmpty()) {
+                throw new IllegalArgumentException("at least one --checkpoint-interval");
+            }
+            intervals = List.copyOf(intervals);
+        }
     }
 
-    /** The figures; {@code requests} in the order their completions became visible. */
-    public record Result(List<RequestLatency> requests, double pipelineTokensPerSecond, double pipelineCompletionsPerSecond,
-                         double engineTokensPerSecond) {
-        public double ratio() {
-            return pipelineTokensPerSecond / engineTokensPerSecond;
+    /** The engine alone. */
+    public record Engine(double tokensPerSecond, double completionsPerSecond) {
+    }
+
+    /**
+     * One run of the pipeline at one checkpoint interval; {@code requests} in the order their
+     * completions became visible.
+     */
+    public record Run(Duration interval, Load load, List<RequestLatency> requests, double tokensPerSecond, double completionsPerSecond,
+                      CheckpointWatch.Stats checkpoints) {
+    }
+
+    public record Result(Engine engine, List<Run> runs, double meanPromptTokens) {
+        public double ratio(Run run) {
+            return run.tokensPerSecond() / engine.tokensPerSecond();
         }
     }
 
@@ -70,38 +79,57 @@ public final class PipelineBench {
     }
 
     public static Result run(Options o, PrintStream progress) throws Exception {
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < o.prompts(); i++) {
-            texts.add(text(i, o.promptWords()));
+        List<String> texts;
+        List<int[]> tokens;
+        Engine engine;
+        try (Checkpoint checkpoint = Checkpoint.open(o.model()); Tokenizer tokenizer = Tokenizer.load(o.model())) {
+            texts = BenchPrompts.of(o.prompts(), o.promptLength(), tokenizer);
+            tokens = texts.stream().map(t -> tokenizer.encode(t, true)).toList();
+            progress.printf("the engine alone on %d prompts at concurrency %d (no Kafka, no Flink)...%n", texts.size(), o.concurrency());
+            DeepSeekModel model = ModelLoader.load(checkpoint);
+            EngineConfig config = EngineConfig.builder().maxNumSeqs(o.concurrency()).maxWaiting(maxWaiting(o)).build();
+            ClosedLoop.run(model, config, o.concurrency(), tokens.subList(0, Math.min(WARM_UP, tokens.size())), o.maxTokens(), done -> { });
+            ClosedLoop.Result alone = ClosedLoop.run(model, config, o.concurrency(), tokens, o.maxTokens(), done -> { });
+            engine = new Engine(alone.tokensPerSecond(), texts.size() / alone.seconds());
         }
-        List<RequestLatency> requests;
-        try (LocalStack stack = LocalStack.start(o.data(), 0, 0)) {
-            JobClient job = LocalJob.submit(stack, o.model(), freePort(), freePort(), "streamseek-bench-pipeline", null, Map.of(
-                    "streamseek.checkpoint.interval", o.checkpointInterval().toMillis() + " ms",
+        Load load = o.load() instanceof Load.CapacityShare share ? share.of(engine.completionsPerSecond()) : o.load();
+
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < o.intervals().size(); i++) {
+            Duration interval = o.intervals().get(i);
+            progress.printf("the pipeline, checkpoint interval %s, %s...%n", interval, load.describe());
+            runs.add(pipeline(o, interval, load, texts, o.data().resolve("interval-" + i), progress));
+        }
+        return new Result(engine, runs, tokens.stream().mapToInt(t -> t.length).average().orElse(0));
+    }
+
+    private static Run pipeline(Options o, Duration interval, Load load, List<String> texts, Path data, PrintStream progress) throws Exception {
+        try (LocalStack stack = LocalStack.start(data, 0, 0)) {
+            int webPort = freePort();
+            JobClient job = LocalJob.submit(stack, o.model(), webPort, freePort(), "streamseek-bench-pipeline", null, Map.of(
+                    "streamseek.checkpoint.interval", interval.toMillis() + " ms",
                     "streamseek.delivery", o.delivery(),
                     "streamseek.engine.max-num-seqs", Integer.toString(o.concurrency()),
-                    "streamseek.engine.max-waiting", Integer.toString(Math.max(256, 2 * o.concurrency())),
-                    "streamseek.inference.capacity", Integer.toString(Math.max(64, o.concurrency()))));
-            try {
-                progress.println("warming up (the engine loads on the first prompt)...");
-                closedLoop(stack, texts.subList(0, Math.min(WARM_UP, texts.size())), "warm-", o, null);
-                requests = closedLoop(stack, texts, "bench-", o, progress);
+                    "streamseek.engine.max-waiting", Integer.toString(maxWaiting(o)),
+                    // Twice the engine's batch in flight, so that a finished sequence's place is taken at the next step.
+                    "streamseek.inference.capacity", Integer.toString(2 * o.concurrency())));
+            try (CheckpointWatch checkpoints = new CheckpointWatch("http://127.0.0.1:" + webPort, job.getJobID().toHexString())) {
+                progress.println("  warming up (the engine loads on the first prompt)...");
+                PipelineClient.run(stack, texts.subList(0, Math.min(WARM_UP, texts.size())), "warm-", new Load.Outstanding(WARM_UP),
+                        o.maxTokens(), null);
+                List<RequestLatency> requests = PipelineClient.run(stack, texts, "bench-", load, o.maxTokens(), progress);
+                double[] steady = steadyState(requests);
+                double from = requests.stream().mapToDouble(RequestLatency::sentMs).min().orElse(0);
+                double to = requests.get(requests.size() - 1).visibleMs();
+                return new Run(interval, load, requests, steady[0], steady[1], checkpoints.between(from, to));
             } finally {
                 job.cancel().get(2, TimeUnit.MINUTES);
             }
         }
-        double[] steady = steadyState(requests);
+    }
 
-        progress.printf("the engine alone on the same %d prompts at concurrency %d...%n", texts.size(), o.concurrency());
-        ClosedLoop.Result engine;
-        try (Checkpoint checkpoint = Checkpoint.open(o.model()); Tokenizer tokenizer = Tokenizer.load(o.model())) {
-            DeepSeekModel model = ModelLoader.load(checkpoint);
-            List<int[]> tokens = texts.stream().map(t -> tokenizer.encode(t, true)).toList();
-            EngineConfig config = EngineConfig.builder().maxNumSeqs(o.concurrency()).maxWaiting(Math.max(256, 2 * o.concurrency())).build();
-            ClosedLoop.run(model, config, o.concurrency(), tokens.subList(0, Math.min(WARM_UP, tokens.size())), o.maxTokens(), done -> { });
-            engine = ClosedLoop.run(model, config, o.concurrency(), tokens, o.maxTokens(), done -> { });
-        }
-        return new Result(requests, steady[0], steady[1], engine.tokensPerSecond());
+    private static int maxWaiting(Options o) {
+        return Math.max(256, 2 * o.concurrency());
     }
 
     /**
@@ -119,82 +147,8 @@ public final class PipelineBench {
         return seconds <= 0 ? new double[] {0, 0} : new double[] {tokens / seconds, (to - from - 1) / seconds};
     }
 
-    /** Sends the prompts with at most {@code concurrency} outstanding; returns each request as its completion became visible. */
-    private static List<RequestLatency> closedLoop(LocalStack stack, List<String> texts, String idPrefix, Options o, PrintStream progress)
-            throws Exception {
-        ConfluentAvroCodec<PromptRequest> prompts = new ConfluentAvroCodec<>(PromptRequest.class,
-                RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, stack.registryUrl())), DecodeLimits.DEFAULT);
-        ConfluentAvroCodec<Completion> completions = new ConfluentAvroCodec<>(Completion.class,
-                RestSchemaRegistryClient.create(Map.of(RegistryClientConfig.URL, stack.registryUrl())), DecodeLimits.DEFAULT);
-        Map<String, Double> sent = new HashMap<>();
-        Map<String, RequestLatency> visible = new LinkedHashMap<>();
-        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer());
-             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                     new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topic.COMPLETIONS.topicName()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // resolve the end now: everything after it is this run's
-            int next = 0;
-            while (visible.size() < texts.size()) {
-                while (next < texts.size() && sent.size() - visible.size() < o.concurrency()) {
-                    String id = idPrefix + next;
-                    PromptRequest request = PromptRequest.newBuilder().setRequestId(id).setTenantId("bench")
-                            .setInput(new TextPrompt(texts.get(next)))
-                            .setSampling(SamplingParams.newBuilder().setMaxTokens(o.maxTokens()).setTemperature(0f).build())
-                            .setCreatedAt(Instant.now()).build();
-                    byte[] value = prompts.encode(Topic.PROMPTS.valueSubject(), request, true);
-                    sent.put(id, nowMs());
-                    producer.send(new ProducerRecord<>(Topic.PROMPTS.topicName(), id, value));
-                    next++;
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                    double at = nowMs();
-                    Double sentAt = sent.get(r.key());
-                    if (sentAt == null || visible.containsKey(r.key())) {
-                        continue; // another run's, or a second completion (at-least-once): the first one counts
-                    }
-                    Completion c = completions.decode(r.value());
-                    long ttft = c.getTimings().getTimeToFirstTokenMs() == null ? c.getTimings().getTotalMs() : c.getTimings().getTimeToFirstTokenMs();
-                    visible.put(r.key(), new RequestLatency(r.key(), sentAt, at, c.getProducedAt().toEpochMilli(), c.getTimings().getTotalMs(),
-                            c.getTimings().getQueuedMs(), ttft, c.getUsage().getCompletionTokens()));
-                    if (progress != null && (visible.size() % Math.max(1, texts.size() / 30) == 0 || visible.size() == texts.size())) {
-                        progress.printf("\r[%-30s] %d/%d visible", "#".repeat(30 * visible.size() / texts.size()), visible.size(), texts.size());
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(visible.size() + " of " + texts.size() + " completions visible after 30 minutes");
-                }
-            }
-        }
-        if (progress != null) {
-            progress.println();
-        }
-        return new ArrayList<>(visible.values());
-    }
-
-    /** Epoch milliseconds with sub-millisecond resolution, on the clock the job's {@code produced_at} uses. */
-    private static double nowMs() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1000.0 + now.getNano() / 1e6;
-    }
-
-    /** About {@code words} words of varied text: prompts that differ, so no two are the same request. */
-    static String text(int i, int words) {
-        String[] vocabulary = {"stream", "event", "latent", "expert", "kafka", "flink", "token", "cost", "batch", "window", "offset", "record"};
-        StringBuilder s = new StringBuilder("request ").append(i);
-        for (int w = 0; w < words; w++) {
-            s.append(' ').append(vocabulary[(i * 31 + w * 7) % vocabulary.length]);
-        }
-        return s.toString();
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

@@ -246,7 +246,6 @@ public final class LocalCluster {
         job.put(InferenceJobOptions.MODEL_PATH.key(), content.model());
         job.put(InferenceJobOptions.GROUP_ID.key(), JOB_NAME);
         job.put(InferenceJobOptions.TRANSACTIONAL_ID_PREFIX.key(), JOB_NAME);
-        job.put(InferenceJobOptions.CHECKPOINT_INTERVAL.key(), "2 s");
         // The TaskManagers share this machine's cores: their engines split them rather than each take all.
         int cores = Runtime.getRuntime().availableProcessors();
         job.put(InferenceJobOptions.THREADS.key(), Integer.toString(Math.max(1, cores / o.taskManagers())));

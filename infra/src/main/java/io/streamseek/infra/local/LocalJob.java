@@ -60,7 +60,6 @@ public final class LocalJob {
                 InferenceJobOptions.BOOTSTRAP_SERVERS.key(), stack.bootstrapServers(),
                 InferenceJobOptions.REGISTRY_URL.key(), stack.registryUrl(),
                 InferenceJobOptions.MODEL_PATH.key(), model.toAbsolutePath().toString(),
-                InferenceJobOptions.CHECKPOINT_INTERVAL.key(), "1 s",
                 InferenceJobOptions.GROUP_ID.key(), name,
                 InferenceJobOptions.TRANSACTIONAL_ID_PREFIX.key(), name));
         options.putAll(jobOptions);

@@ -29,10 +29,12 @@ class BenchPipelineITCase {
         RandomCheckpoint.write(ModelPreset.TINY.config(), model, 5, DType.BF16, false, null);
         TokenizerFiles.write(model, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
 
-        PipelineBench.Result result = PipelineBench.run(new PipelineBench.Options(model, dir.resolve("data"), 24, 4, 12, 4,
-                Duration.ofMillis(500), "exactly-once"), System.out);
+        PipelineBench.Result result = PipelineBench.run(new PipelineBench.Options(model, dir.resolve("data"), 24, 4, new Load.Outstanding(4), 12,
+                4, List.of(Duration.ofMillis(500)), "exactly-once"), System.out);
 
-        List<RequestLatency> requests = result.requests();
+        assertThat(result.runs()).hasSize(1);
+        PipelineBench.Run run = result.runs().get(0);
+        List<RequestLatency> requests = run.requests();
         assertThat(requests).extracting(RequestLatency::requestId).hasSize(24).doesNotHaveDuplicates();
         for (RequestLatency r : requests) {
             assertThat(r.producedAtMs()).as("produced after it was sent: %s", r).isGreaterThanOrEqualTo((long) Math.floor(r.sentMs()));
@@ -43,7 +45,12 @@ class BenchPipelineITCase {
             assertThat(r.completionTokens()).isBetween(1, 4);
         }
         assertThat(requests).extracting(RequestLatency::visibleMs).isSorted();
-        assertThat(result.pipelineTokensPerSecond()).isPositive();
-        assertThat(result.engineTokensPerSecond()).isPositive();
+        assertThat(run.tokensPerSecond()).isPositive();
+        assertThat(result.engine().tokensPerSecond()).isPositive();
+        assertThat(result.meanPromptTokens()).isGreaterThanOrEqualTo(12);
+        assertThat(run.checkpoints().completed()).as("checkpoints seen through the REST API while it ran").isPositive();
+        assertThat(run.checkpoints().durationMaxMs()).isGreaterThanOrEqualTo((long) run.checkpoints().durationP50Ms());
+        assertThat(PipelineReport.csv(result.runs()).lines()).hasSize(25);
+        assertThat(PipelineReport.svg(result)).startsWith("<svg").contains("checkpoint interval PT0.5S");
     }
 }

@@ -78,7 +78,7 @@ class ClusterFaultsIT {
             "stream processing", "latent attention", "mixture of experts", "checkpoint barrier");
 
     private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
-    /** Five checkpoint intervals of the cluster's job. */
+    /** Ten checkpoint intervals of the cluster's job (the default, 1 s). */
     private static final Duration SETTLE = Duration.ofSeconds(10);
 
     private int produced;
