@@ -34,7 +34,7 @@ final class CheckpointWatch implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration POLL = Duration.ofSeconds(1);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI uri;
@@ -66,7 +66,7 @@ final class CheckpointWatch implements AutoCloseable {
                 } else {
                     lastError = uri + " answered " + response.statusCode();
                 }
-                Thread.sleep(POLL.toMillis()); // a polling period, not a synchronisation: the history holds the last ten
+                Thread.sleep(POLL.toMillis()); // a polling period, not a synchronisation: the history holds the last ten, 5 s at 500 ms
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
