@@ -147,10 +147,9 @@ public final class InferenceJob {
                 .uid("transaction-timeout-watch");
 
         String prefix = config.get(InferenceJobOptions.TRANSACTIONAL_ID_PREFIX);
-        DeliveryGuarantee completionsGuarantee = delivery == Delivery.AT_LEAST_ONCE ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.EXACTLY_ONCE;
         outcomes.map(o -> o.completion).returns(new AvroTypeInfo<>(Completion.class)).name("completions").uid("completions")
                 .sinkTo(sink(Completion.class, config.get(InferenceJobOptions.COMPLETIONS_TOPIC), Completion::getRequestId, registry,
-                        bootstrap, kafka, prefix + "-completions", txTimeout, completionsGuarantee)).name("completions-sink").uid("completions-sink");
+                        bootstrap, kafka, prefix + "-completions", txTimeout, delivery.completionsSink())).name("completions-sink").uid("completions-sink");
         DataStream<Outcome> served = outcomes.filter(o -> o.tokenCost != null).name("served").uid("served");
         served.map(o -> o.tokenCost).returns(new AvroTypeInfo<>(TokenCost.class)).name("token-costs").uid("token-costs")
                 .sinkTo(sink(TokenCost.class, config.get(InferenceJobOptions.TOKEN_COSTS_TOPIC), TokenCost::getRequestId, registry,

@@ -7,7 +7,7 @@ import java.util.Locale;
  * time it was sent (top), and its commit wait against the time it became visible (bottom), where
  * the checkpoint interval shows as a saw-tooth. Plain SVG, so that it opens in any browser.
  */
-final class LatencyPlot {
+public final class LatencyPlot {
 
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
     private static final int WIDTH = 900;
@@ -19,7 +19,7 @@ final class LatencyPlot {
     private LatencyPlot() {
     }
 
-    static String svg(PipelineBench.Result result) {
+    public static String svg(PipelineBench.Result result) {
         double maxSeconds = 0;
         double maxLatency = 0;
         double maxCommit = 0;

@@ -1,5 +1,6 @@
 package io.streamseek.infra.bench;
 
+import io.streamseek.flink.job.Delivery;
 import io.streamseek.gpu.bench.ClosedLoop;
 import io.streamseek.gpu.engine.EngineConfig;
 import io.streamseek.gpu.loader.Checkpoint;
@@ -52,6 +53,7 @@ public final class PipelineBench {
                 throw new IllegalArgumentException("at least one --checkpoint-interval");
             }
             intervals = List.copyOf(intervals);
+            Delivery.of(delivery); // a bad value fails here, not minutes later when the job is built
         }
     }
 

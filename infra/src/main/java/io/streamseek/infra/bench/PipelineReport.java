@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
-/** What {@code bench-pipeline} prints and writes: a summary row per checkpoint interval, each run's latency split, {@code pipeline.csv}. */
+/** What {@code bench-pipeline} prints and writes: a summary row per checkpoint interval, each run's latency split, {@code pipeline.csv} ({@link LatencyPlot} draws it). */
 public final class PipelineReport {
 
     private PipelineReport() {
@@ -54,10 +54,6 @@ public final class PipelineReport {
             }
         }
         return csv.toString();
-    }
-
-    public static String svg(PipelineBench.Result r) {
-        return LatencyPlot.svg(r);
     }
 
     private static String interval(Duration d) {

@@ -1,5 +1,6 @@
 package io.streamseek.infra.cli;
 
+import io.streamseek.infra.bench.LatencyPlot;
 import io.streamseek.infra.bench.Load;
 import io.streamseek.infra.bench.PipelineBench;
 import io.streamseek.infra.bench.PipelineReport;
@@ -51,7 +52,7 @@ final class BenchPipelineCommand {
         if (f.has("--out")) {
             Path dir = Files.createDirectories(Path.of(f.get("--out", "")));
             Files.writeString(dir.resolve("pipeline.csv"), PipelineReport.csv(result.runs()));
-            Files.writeString(dir.resolve("pipeline.svg"), PipelineReport.svg(result));
+            Files.writeString(dir.resolve("pipeline.svg"), LatencyPlot.svg(result));
             out.println("wrote " + dir.resolve("pipeline.csv") + " and " + dir.resolve("pipeline.svg"));
         }
         return 0;

@@ -51,6 +51,6 @@ class BenchPipelineITCase {
         assertThat(run.checkpoints().completed()).as("checkpoints seen through the REST API while it ran").isPositive();
         assertThat(run.checkpoints().durationMaxMs()).isGreaterThanOrEqualTo((long) run.checkpoints().durationP50Ms());
         assertThat(PipelineReport.csv(result.runs()).lines()).hasSize(25);
-        assertThat(PipelineReport.svg(result)).startsWith("<svg").contains("checkpoint interval PT0.5S");
+        assertThat(LatencyPlot.svg(result)).startsWith("<svg").contains("checkpoint interval PT0.5S");
     }
 }
