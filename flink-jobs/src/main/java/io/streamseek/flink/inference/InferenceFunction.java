@@ -165,11 +165,13 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
     @Override
     public void timeout(PromptEnvelope envelope, ResultFuture<Outcome> resultFuture) {
         RequestHandle handle = inFlight.remove(envelope.request.getRequestId());
+        rejections.get(ErrorCode.ENGINE_STALLED).inc();
+        // The outcome first: cancelling completes the engine's future, and its callback would otherwise
+        // win the race with a CANCELLED outcome (the result future keeps the first completion only).
+        resultFuture.complete(List.of(OutcomeRecords.stalled(envelope, settings.modelName(), clock.instant())));
         if (handle != null) {
             handle.cancel();
         }
-        rejections.get(ErrorCode.ENGINE_STALLED).inc();
-        resultFuture.complete(List.of(OutcomeRecords.stalled(envelope, settings.modelName(), clock.instant())));
     }
 
     @Override
