@@ -15,7 +15,6 @@ FORMATS = {
   'q6K':  dict(kind='int8', sub=16, offsets=False, zero=0, doc='Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns.'),
   'q4_0': dict(kind='nibble', sub=32, offsets=False, zero=8, doc='Q4_0: {@code w = d·(q − 8)}, the 8 taken off the nibble.'),
   'q4K':  dict(kind='nibble', sub=32, offsets=True, zero=0, doc='Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml\'s).'),
-  'q5_0': dict(kind='five', sub=32, offsets=False, zero=16, doc='Q5_0: {@code w = d·(q − 16)}.'),
   'q5K':  dict(kind='five', sub=32, offsets=True, zero=0, doc='Q5_K: {@code w = d·sc·q − dmin·m}.'),
 }
 

@@ -261,11 +261,12 @@ public final class MlaAttention {
     }
 
     /**
-     * Pass 2, every head of one token over its sequence's cached latents: scores, softmax, and
-     * {@code o_lat[t, h] = Σ_pos p[h, pos] · c_kv[pos]}. All heads share the latent rows, so each
-     * row is loaded once for a tile of heads instead of once per head.
+     * Pass 2, heads {@code [h0, h1)} of one token over its sequence's cached latents: scores,
+     * softmax, and {@code o_lat[t, h] = Σ_pos p[h, pos] · c_kv[pos]}. The heads share the latent
+     * rows, so each row is loaded once for a tile of heads instead of once per head; {@code h0} is
+     * a multiple of 4, so a head lands in the same tile however the heads are split.
      */
-    void attendLatent(int i, MlaScratch s, MlaScratch.Slice b) {
+    void attendLatent(int i, int h0, int h1, MlaScratch s, MlaScratch.Slice b) {
         int heads = spec.numHeads();
         int lora = spec.kvLoraRank();
         int width = spec.latentWidth();
@@ -277,10 +278,11 @@ public final class MlaAttention {
             rows[pos] = cache.rowArray(layer, pos);
             offsets[pos] = cache.rowOffset(layer, pos);
         }
-        float[] scores = b.scores; // [pos, head]
-        LatentKernels.scores(s.qLatent, i * heads * width, heads, rows, offsets, context, width, scores);
-        LatentKernels.softmaxPerHead(scores, heads, context, spec.softmaxScale());
-        LatentKernels.weightedSum(scores, heads, rows, offsets, context, lora, s.oLatent, i * heads * lora);
+        float[] scores = b.scores; // [pos, head - h0]
+        int n = h1 - h0;
+        LatentKernels.scores(s.qLatent, (i * heads + h0) * width, n, rows, offsets, context, width, scores);
+        LatentKernels.softmaxPerHead(scores, n, context, spec.softmaxScale());
+        LatentKernels.weightedSum(scores, n, rows, offsets, context, lora, s.oLatent, (i * heads + h0) * lora);
         java.util.Arrays.fill(rows, 0, context, null);
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Also the runner of the attention proper: on the naive path every (token, head) pair is a task;
  * the absorbed path runs three passes — per head (its query projection batched over the step's
  * tokens), per token (all heads over the token's cached latents), per head (its output
- * projection) — whose tasks the worker slices pull in turn. A task writes only its own part of {@code attn} and is
+ * projection) — or, for fewer tokens than slices, one pass per group of heads doing all three,
+ * whose tasks the worker slices pull in turn. A task writes only its own part of {@code attn} and is
  * computed the same way whichever slice takes it, so results do not depend on the number of threads.
  */
 public final class MlaScratch implements CpuWorkers.SliceTask {
@@ -42,13 +43,20 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     private MlaAttention layer;
     private Pass pass;
 
-    private enum Pass { NAIVE, ABSORB_QUERY, ATTEND_LATENT, ABSORB_OUTPUT }
+    private enum Pass { NAIVE, ABSORB_QUERY, ATTEND_LATENT, ABSORB_OUTPUT, ABSORBED_HEAD_GROUPS }
+
+    /**
+     * Heads per task of the fused absorbed pass: a multiple of 4, the head groups of
+     * {@link io.streamseek.gpu.backend.cpu.LatentKernels}' score and weighted-sum tiles, so that
+     * a head's values are computed by the same tile whether its token's heads run together or not.
+     */
+    static final int HEAD_GROUP = 4;
 
     /** One worker slice's buffers for the head it is computing. */
     static final class Slice {
         float[] qNope = new float[0];   // [tokens, qk_nope_head_dim]: one head's queries, gathered
         float[] out = new float[0];     // [tokens, v_head_dim]
-        float[] scores = new float[0];  // [context] (naive) or [context, heads] (absorbed)
+        float[] scores = new float[0];  // [context] (naive) or [context, heads of the task] (absorbed)
         float[][] rows = new float[0][]; // [context]: the array holding each position's latent row
         int[] offsets = new int[0];      // [context]: the row's offset in it
         float[] keys = new float[0];     // [qk_head_dim, context rounded up to whole vectors]: one head's keys, transposed (naive)
@@ -129,12 +137,20 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         return taskCache[i];
     }
 
-    /** Runs every (task, head) pair (naive) or the three passes over all tasks (absorbed) over the worker slices and returns when all are done. */
+    /**
+     * Runs every (task, head) pair (naive) or the absorbed path over the worker slices and returns
+     * when all are done. The absorbed path runs three passes over all tasks, unless there are fewer
+     * tasks than slices (decode of one sequence): then the second pass, per token, would leave all
+     * but one core idle, so one pass runs all three steps per group of {@value #HEAD_GROUP} heads.
+     * Each (token, head) value is computed by the same operations either way.
+     */
     void attend(MlaAttention layer, boolean naive) {
         this.layer = layer;
         try {
             if (naive) {
                 runPass(Pass.NAIVE);
+            } else if (taskCount < slices.length && spec.numHeads() > HEAD_GROUP) {
+                runPass(Pass.ABSORBED_HEAD_GROUPS);
             } else {
                 runPass(Pass.ABSORB_QUERY);
                 runPass(Pass.ATTEND_LATENT);
@@ -165,7 +181,22 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             }
             case ATTEND_LATENT -> {
                 for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
-                    layer.attendLatent(i, this, buffers);
+                    layer.attendLatent(i, 0, heads, this, buffers);
+                }
+            }
+            case ABSORBED_HEAD_GROUPS -> {
+                for (int g = next.getAndIncrement(); g * HEAD_GROUP < heads; g = next.getAndIncrement()) {
+                    int h0 = g * HEAD_GROUP;
+                    int h1 = Math.min(heads, h0 + HEAD_GROUP);
+                    for (int h = h0; h < h1; h++) {
+                        layer.absorbQuery(h, this, buffers);
+                    }
+                    for (int i = 0; i < taskCount; i++) {
+                        layer.attendLatent(i, h0, h1, this, buffers);
+                    }
+                    for (int h = h0; h < h1; h++) {
+                        layer.absorbOutput(h, this, buffers);
+                    }
                 }
             }
             case ABSORB_OUTPUT -> {

@@ -49,6 +49,34 @@ class MlaAttentionTest {
         assertClose(step, chunk);
     }
 
+    /**
+     * One sequence decoding on two threads runs the absorbed path as one pass per group of heads
+     * (fewer tokens than threads); on one thread, as three passes over all heads. Nine heads: two
+     * whole groups and a short one, an odd head left over in the score tiles. The values must be
+     * the same bits.
+     */
+    @Test
+    void headGroupsOfOneDecodingSequenceEqualTheThreePasses() {
+        MlaSpec spec = new MlaSpec(HIDDEN, 9, 24, 16, 8, 4, 12, 1e-6f, 0.3f);
+        MlaAttention attention = new MlaAttention(spec, randomWeights(spec, new SplittableRandom(6)), rope(spec), 0);
+        int tokens = 11;
+        float[] x = random(new SplittableRandom(7), tokens * HIDDEN);
+        try (io.streamseek.gpu.backend.cpu.CpuWorkers one = new io.streamseek.gpu.backend.cpu.CpuWorkers(1)) {
+            float[][] outputs = new float[2][tokens * HIDDEN];
+            io.streamseek.gpu.backend.cpu.CpuWorkers[] workers = {one, WORKERS};
+            for (int w = 0; w < 2; w++) {
+                SequenceLatentCache cache = new SequenceLatentCache(1, spec.latentWidth(), 16);
+                MlaScratch scratch = new MlaScratch(spec, workers[w]);
+                float[] out = new float[HIDDEN];
+                for (int t = 0; t < tokens; t++) {
+                    run(attention, java.util.Arrays.copyOfRange(x, t * HIDDEN, (t + 1) * HIDDEN), 1, t, cache, out, Path.ABSORBED, scratch);
+                    System.arraycopy(out, 0, outputs[w], t * HIDDEN, HIDDEN);
+                }
+            }
+            assertThat(outputs[1]).containsExactly(outputs[0]);
+        }
+    }
+
     private static void assertPathsAgree(MlaSpec spec, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         MlaAttention attention = new MlaAttention(spec, randomWeights(spec, random), rope(spec), 0);

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * One-token products of {@link InterleavedBlocks}: the decode kernels. Each takes four row vectors
- * (two for Q5_0/Q5_K) — {@code L} consecutive rows each, quants at {@code q0 ..}, scales at
+ * (two for Q5_K) — {@code L} consecutive rows each, quants at {@code q0 ..}, scales at
  * {@code s0 ..} — and, per column, widens the row vector's {@code L} quants to f32, applies their
  * scales and adds {@code w · x[c]} to one accumulator per row: {@code acc = fma(w, x[c], acc)}, the
  * chain {@link PanelTile} runs over a dequantized panel ({@link GroupPanel} builds it by the same
@@ -195,80 +195,6 @@ final class GroupDot {
         b.intoArray(out, o1);
         c.intoArray(out, o2);
         e.intoArray(out, o3);
-    }
-
-    /** Q5_0: {@code w = d·(q − 16)}. */
-    static void q5_0(byte[] q, int q0, int q1, float[] s, int s0, int s1,
-            float[] x, int xo, int cols, float[] out, int o0, int o1) {
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += 32) {
-            int si = (k >> 5) * G;
-            FloatVector d0 = FloatVector.fromArray(F, s, s0 + si);
-            FloatVector d1 = FloatVector.fromArray(F, s, s1 + si);
-            int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 8) {
-                int j = k + i;
-                int p;
-                ByteVector v0, l0, h0, v1, l1, h1;
-                int hp = base + 16 * G + i / 8 * G;
-                ByteVector u0 = ByteVector.fromArray(B, q, q0 + hp);
-                ByteVector u1 = ByteVector.fromArray(B, q, q1 + hp);
-                p = base + (i / 2 + 0) * G;
-                v0 = ByteVector.fromArray(B, q, q0 + p);
-                v1 = ByteVector.fromArray(B, q, q1 + p);
-                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
-                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
-                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
-                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
-                FloatVector y = FloatVector.broadcast(F, x[xo + j + 0]);
-                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
-                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
-                FloatVector z = FloatVector.broadcast(F, x[xo + j + 1]);
-                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
-                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
-                p = base + (i / 2 + 1) * G;
-                v0 = ByteVector.fromArray(B, q, q0 + p);
-                v1 = ByteVector.fromArray(B, q, q1 + p);
-                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
-                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
-                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
-                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
-                y = FloatVector.broadcast(F, x[xo + j + 2]);
-                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
-                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
-                z = FloatVector.broadcast(F, x[xo + j + 3]);
-                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
-                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
-                p = base + (i / 2 + 2) * G;
-                v0 = ByteVector.fromArray(B, q, q0 + p);
-                v1 = ByteVector.fromArray(B, q, q1 + p);
-                l0 = v0.and((byte) 0x0F).or(u0.and((byte) 0x10));
-                l1 = v1.and((byte) 0x0F).or(u1.and((byte) 0x10));
-                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
-                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
-                y = FloatVector.broadcast(F, x[xo + j + 4]);
-                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
-                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
-                z = FloatVector.broadcast(F, x[xo + j + 5]);
-                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
-                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
-                p = base + (i / 2 + 3) * G;
-                v0 = ByteVector.fromArray(B, q, q0 + p);
-                v1 = ByteVector.fromArray(B, q, q1 + p);
-                l0 = v0.and((byte) 0x0F).or(u0.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
-                l1 = v1.and((byte) 0x0F).or(u1.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
-                h0 = v0.lanewise(VectorOperators.LSHR, 4).or(u0.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
-                h1 = v1.lanewise(VectorOperators.LSHR, 4).or(u1.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
-                y = FloatVector.broadcast(F, x[xo + j + 6]);
-                a = ((FloatVector) l0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(y, a);
-                b = ((FloatVector) l1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(y, b);
-                z = FloatVector.broadcast(F, x[xo + j + 7]);
-                a = ((FloatVector) h0.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d0).fma(z, a);
-                b = ((FloatVector) h1.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(d1).fma(z, b);
-            }
-        }
-        a.intoArray(out, o0);
-        b.intoArray(out, o1);
     }
 
     /** Q5_K: {@code w = d·sc·q − dmin·m}. */

@@ -114,68 +114,6 @@ final class GroupPanel {
         }
     }
 
-    /** Q5_0: {@code w = d·(q − 16)}. */
-    static void q5_0(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
-        for (int k = k0; k < k1; k += 32) {
-            int si = (k >> 5) * G;
-            FloatVector da = FloatVector.fromArray(F, s, sa + si);
-            FloatVector db = FloatVector.fromArray(F, s, sb + si);
-            int base = (k >> 5) * 20 * G;
-            for (int i = 0; i < 32; i += 8) {
-                int j = k + i;
-                int p;
-                ByteVector va, la, ha, vb, lb, hb;
-                int hp = base + 16 * G + i / 8 * G;
-                ByteVector ua = ByteVector.fromArray(B, q, qa + hp);
-                ByteVector ub = ByteVector.fromArray(B, q, qb + hp);
-                p = base + (i / 2 + 0) * G;
-                va = ByteVector.fromArray(B, q, qa + p);
-                vb = ByteVector.fromArray(B, q, qb + p);
-                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
-                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 4).and((byte) 0x10));
-                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
-                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 3).and((byte) 0x10));
-                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 0) * 2 * L);
-                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 0) * 2 * L + L);
-                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 1) * 2 * L);
-                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 1) * 2 * L + L);
-                p = base + (i / 2 + 1) * G;
-                va = ByteVector.fromArray(B, q, qa + p);
-                vb = ByteVector.fromArray(B, q, qb + p);
-                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
-                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHL, 2).and((byte) 0x10));
-                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
-                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHL, 1).and((byte) 0x10));
-                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 2) * 2 * L);
-                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 2) * 2 * L + L);
-                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 3) * 2 * L);
-                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 3) * 2 * L + L);
-                p = base + (i / 2 + 2) * G;
-                va = ByteVector.fromArray(B, q, qa + p);
-                vb = ByteVector.fromArray(B, q, qb + p);
-                la = va.and((byte) 0x0F).or(ua.and((byte) 0x10));
-                lb = vb.and((byte) 0x0F).or(ub.and((byte) 0x10));
-                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
-                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 1).and((byte) 0x10));
-                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 4) * 2 * L);
-                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 4) * 2 * L + L);
-                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 5) * 2 * L);
-                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 5) * 2 * L + L);
-                p = base + (i / 2 + 3) * G;
-                va = ByteVector.fromArray(B, q, qa + p);
-                vb = ByteVector.fromArray(B, q, qb + p);
-                la = va.and((byte) 0x0F).or(ua.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
-                lb = vb.and((byte) 0x0F).or(ub.lanewise(VectorOperators.LSHR, 2).and((byte) 0x10));
-                ha = va.lanewise(VectorOperators.LSHR, 4).or(ua.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
-                hb = vb.lanewise(VectorOperators.LSHR, 4).or(ub.lanewise(VectorOperators.LSHR, 3).and((byte) 0x10));
-                ((FloatVector) la.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 6) * 2 * L);
-                ((FloatVector) lb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 6) * 2 * L + L);
-                ((FloatVector) ha.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, (j - k0 + 7) * 2 * L);
-                ((FloatVector) hb.sub((byte) 16).convertShape(VectorOperators.B2F, F, 0)).mul(db).intoArray(panel, (j - k0 + 7) * 2 * L + L);
-            }
-        }
-    }
-
     /** Q5_K: {@code w = d·sc·q − dmin·m}. */
     static void q5K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
         for (int k = k0; k < k1; k += 32) {

@@ -18,16 +18,19 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * and for Q4_K/Q5_K 16 f32 offsets ({@code −dmin·m_j}), in {@link #scales}. Quants per group, in
  * column order:
  * <pre>
- * Q8_0, Q6_K   16 bytes per column: int8 q (Q6_K: q − 32)                    w = d·q
- * Q4_0, Q4_K   16 bytes per two columns: low nibble c, high nibble c + 1     w = d·(q − 8) | d·sc·q − dmin·m
- * Q5_0, Q5_K   per 32 columns, Q4's 256 bytes of nibbles, then 64 bytes of fifth bits
- *              (bit c % 8 of a row's byte in the (c / 8)-th 16 bytes)         w = d·(q − 16) | d·sc·q − dmin·m
+ * Q8_0, Q6_K, Q5_0  16 bytes per column: int8 q (Q6_K: q − 32, Q5_0: q − 16)  w = d·q
+ * Q4_0, Q4_K        16 bytes per two columns: low nibble c, high nibble c + 1  w = d·(q − 8) | d·sc·q − dmin·m
+ * Q5_K              per 32 columns, Q4's 256 bytes of nibbles, then 64 bytes of fifth bits
+ *                   (bit c % 8 of a row's byte in the (c / 8)-th 16 bytes)      w = d·sc·q − dmin·m
  * </pre>
  * Every scale is the f32 value ggml's {@code dequantize_row_*} computes first (exact products), and
  * {@code d·sc·q} is exact too, so {@link #get} and the kernels reproduce ggml's weights bit for bit.
- * Held bytes per row: Q8_0 36 per 32 values (34 in the file), Q4_0 20 (18), Q5_0 24 (22), Q4_K 192 per
- * 256 (144), Q5_K 224 (176), Q6_K 320 (210: its six-bit values held as bytes decode like Q8_0's); rows
- * are padded to a multiple of {@value #PAD}.
+ * Held bytes per row: Q8_0 36 per 32 values (34 in the file), Q4_0 20 (18), Q5_0 36 (22), Q4_K 192 per
+ * 256 (144), Q5_K 224 (176), Q6_K 320 (210). Q6_K and Q5_0 are held as bytes because their bit
+ * planes cost more to unpack than the bytes cost to read: as int8 they decode at Q8_0's speed
+ * (Q5_0 2.2× its five-bit kernel's on 128-column rows, the expert down projections that a Q4_K_M
+ * file stores as Q5_0), for 1.6× the memory of those tensors. Rows are padded to a multiple of
+ * {@value #PAD}.
  *
  * <p>The vector kernels need 8 or 16 f32 lanes (AVX2, AVX-512); on other widths every output is the
  * scalar chain of {@link #dot}, the same values, slowly.
@@ -65,9 +68,9 @@ final class InterleavedBlocks {
         this.rows = rows;
         this.cols = cols;
         this.kind = switch (format) {
-            case Q8_0, Q6_K -> Kind.INT8;
+            case Q8_0, Q6_K, Q5_0 -> Kind.INT8;
             case Q4_0, Q4_K -> Kind.NIBBLE;
-            case Q5_0, Q5_K -> Kind.FIVE_BIT;
+            case Q5_K -> Kind.FIVE_BIT;
             default -> throw new IllegalArgumentException(format + " is not a block format");
         };
         this.offsets = format == Format.Q4_K || format == Format.Q5_K;
@@ -154,9 +157,9 @@ final class InterleavedBlocks {
     }
 
     /**
-     * The block at {@code a[o ..]}: its values as this layout stores them ({@code q}: Q4_0/Q5_0 the
-     * unsigned nibble/five bits, Q6_K {@code q − 32}), the scale of each sub-block and, for Q4_K/Q5_K,
-     * its offset {@code −dmin·m}.
+     * The block at {@code a[o ..]}: its values as this layout stores them ({@code q}: Q4_0 the
+     * unsigned nibble, Q5_0 {@code q − 16}, Q6_K {@code q − 32}, Q5_K the unsigned five bits), the
+     * scale of each sub-block and, for Q4_K/Q5_K, its offset {@code −dmin·m}.
      */
     private static void decode(Format format, byte[] a, int o, int[] q, float[] scale, float[] offset) {
         switch (format) {
@@ -176,7 +179,7 @@ final class InterleavedBlocks {
                 scale[0] = BlockFormats.f16(a, o);
                 int qh = BlockFormats.int32(a, o + 2);
                 for (int i = 0; i < 32; i++) {
-                    q[i] = ((a[o + 6 + i % 16] & 0xff) >>> (i / 16 * 4) & 15) | (qh >>> i & 1) << 4;
+                    q[i] = (((a[o + 6 + i % 16] & 0xff) >>> (i / 16 * 4) & 15) | (qh >>> i & 1) << 4) - 16;
                 }
             }
             case Q4_K, Q5_K -> {
@@ -238,7 +241,7 @@ final class InterleavedBlocks {
         if (offsets) {
             return (float) v * d + scales[g * scaleStride + row % GROUP + (col >> shift) * 2 * GROUP + GROUP];
         }
-        int zero = format == Format.Q4_0 ? 8 : format == Format.Q5_0 ? 16 : 0;
+        int zero = format == Format.Q4_0 ? 8 : 0;
         return (float) (v - zero) * d;
     }
 
@@ -293,11 +296,10 @@ final class InterleavedBlocks {
         int s0 = scaleBase(v0), s1 = scaleBase(v1), s2 = scaleBase(v2), s3 = scaleBase(v3);
         int o1 = o + (v1 - v0) * L, o2 = o + (v2 - v0) * L, o3 = o + (v3 - v0) * L;
         switch (format) {
-            case Q8_0 -> GroupDot.q8_0(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
+            case Q8_0, Q5_0 -> GroupDot.q8_0(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
             case Q6_K -> GroupDot.q6K(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
             case Q4_0 -> GroupDot.q4_0(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
             case Q4_K -> GroupDot.q4K(quants, q0, q1, q2, q3, scales, s0, s1, s2, s3, x, xo, cols, out, o, o1, o2, o3);
-            case Q5_0 -> GroupDot.q5_0(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
             case Q5_K -> GroupDot.q5K(quants, q0, q1, scales, s0, s1, x, xo, cols, out, o, o1);
             default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
         }
@@ -336,11 +338,10 @@ final class InterleavedBlocks {
             for (int k0 = 0; k0 < cols; k0 += PANEL_COLS) {
                 int k1 = Math.min(cols, k0 + PANEL_COLS);
                 switch (format) {
-                    case Q8_0 -> GroupPanel.q8_0(quants, qa, qb, scales, sa, sb, k0, k1, panel);
+                    case Q8_0, Q5_0 -> GroupPanel.q8_0(quants, qa, qb, scales, sa, sb, k0, k1, panel);
                     case Q6_K -> GroupPanel.q6K(quants, qa, qb, scales, sa, sb, k0, k1, panel);
                     case Q4_0 -> GroupPanel.q4_0(quants, qa, qb, scales, sa, sb, k0, k1, panel);
                     case Q4_K -> GroupPanel.q4K(quants, qa, qb, scales, sa, sb, k0, k1, panel);
-                    case Q5_0 -> GroupPanel.q5_0(quants, qa, qb, scales, sa, sb, k0, k1, panel);
                     case Q5_K -> GroupPanel.q5K(quants, qa, qb, scales, sa, sb, k0, k1, panel);
                     default -> throw new IllegalStateException("unreachable: " + format + " is a block format");
                 }
