@@ -1,11 +1,8 @@
 package io.streamseek.flink.inference;
 
 import io.streamseek.flink.source.PromptEnvelope;
-import io.streamseek.gpu.engine.EngineBusyException;
 import io.streamseek.gpu.engine.GenerationResult;
 import io.streamseek.gpu.engine.RequestHandle;
-import io.streamseek.gpu.engine.TokenListener;
-import io.streamseek.gpu.runner.StopStrings;
 import io.streamseek.schemas.ErrorCode;
 import io.streamseek.schemas.PipelineStage;
 
@@ -18,13 +15,10 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The inference operator's function, run by Flink's async operator: hands each request to the
@@ -34,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * them after a restore; with a batch-invariant engine and a seed derived from the request id, the
  * re-run gives the same completion.
  *
- * <p>Backpressure: a request waits for room in the engine ({@link ServedModel#admission}) before it
- * is submitted, so a full engine stalls this operator and, through Flink's backpressure, the Kafka
+ * <p>Backpressure: a request waits for room in the engine ({@link ServedModel#admission}, see
+ * {@link Generation}) before it is submitted, so a full engine stalls this operator and, through Flink's backpressure, the Kafka
  * source, instead of growing a queue. The operator's own capacity bounds a slot's share.
  *
  * <p>Metrics (per subtask): {@code generatedTokens}, {@code generatedTokensPerSecond},
@@ -107,25 +101,18 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
         }
         RequestPreparer.Accepted accepted = (RequestPreparer.Accepted) prepared;
         String id = accepted.request().requestId();
-        served.admission().acquire();
-        StopListener listener = new StopListener(accepted.stopStrings());
-        RequestHandle handle;
-        try {
-            handle = submit(accepted, listener);
-        } catch (RuntimeException | InterruptedException e) {
-            served.admission().release();
-            throw e;
-        }
-        listener.attach(handle);
+        Generation generation = Generation.start(served, accepted);
+        RequestHandle handle = generation.handle();
         inFlight.put(id, handle);
-        handle.result().whenComplete((result, error) -> {
-            served.admission().release();
+        generation.generated().whenComplete((generated, error) -> {
             inFlight.remove(id, handle);
             if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
                 resultFuture.complete(List.of(OutcomeRecords.rejected(envelope, settings.modelName(), ErrorCode.INFERENCE_FAILED,
-                        "the engine failed: " + error, PipelineStage.INFERENCE, clock.instant())));
+                        "the engine failed: " + cause, PipelineStage.INFERENCE, clock.instant())));
                 return;
             }
+            GenerationResult result = generated.result();
             generatedTokens.inc(result.tokens().length);
             completions.inc();
             if (result.firstTokenNanos() >= 0) {
@@ -137,29 +124,14 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
             result.cost().tokens().forEach(t -> batchSize.update(t.batchSize()));
             costByTenant.computeIfAbsent(envelope.request.getTenantId(), this::tenantCost)
                     .inc(result.cost().amount().movePointRight(6).longValue());
-            String text = served.tokenizer().decode(result.tokens(), true);
-            boolean byString = listener.stopped.get() && result.finishReason() == GenerationResult.FinishReason.CANCELLED;
-            if (byString) {
-                text = listener.stops.cut(text);
-            }
-            resultFuture.complete(List.of(OutcomeRecords.served(envelope, settings.modelName(), result, text, byString, clock.instant())));
+            resultFuture.complete(List.of(OutcomeRecords.served(envelope, settings.modelName(), result, generated.text(),
+                    generated.stoppedByString(), clock.instant())));
         });
     }
 
     /** Cost in millionths of the currency, per tenant: what the Grafana dashboard plots. */
     private synchronized Counter tenantCost(String tenant) {
         return metrics.addGroup("tenant", tenant).counter("costMicros");
-    }
-
-    /** Submits, waiting out the rare busy engine (another job sharing it took the room this one was given). */
-    private RequestHandle submit(RequestPreparer.Accepted accepted, TokenListener listener) throws InterruptedException {
-        while (true) {
-            try {
-                return served.engine().submit(accepted.request(), listener);
-            } catch (EngineBusyException busy) {
-                TimeUnit.MILLISECONDS.sleep(5);
-            }
-        }
     }
 
     @Override
@@ -183,40 +155,5 @@ public final class InferenceFunction extends RichAsyncFunction<PromptEnvelope, O
         inFlight.values().forEach(RequestHandle::cancel);
         SharedModels.release(served);
         served = null;
-    }
-
-    /** Watches the decoded text for the request's stop strings and cancels the request at the first one. */
-    private final class StopListener implements TokenListener {
-        final StopStrings stops;
-        final AtomicBoolean stopped = new AtomicBoolean();
-        private int[] tokens = new int[16];
-        private int count;
-        private volatile RequestHandle handle;
-
-        StopListener(List<String> stopStrings) {
-            this.stops = new StopStrings(stopStrings, ids -> served.tokenizer().decode(ids, true));
-        }
-
-        void attach(RequestHandle handle) {
-            this.handle = handle;
-            if (stopped.get()) {
-                handle.cancel();
-            }
-        }
-
-        @Override
-        public void onToken(int token) {
-            if (count == tokens.length) {
-                tokens = Arrays.copyOf(tokens, 2 * count);
-            }
-            tokens[count++] = token;
-            if (!stopped.get() && stops.shouldStop(tokens, count)) {
-                stopped.set(true);
-                RequestHandle h = handle;
-                if (h != null) {
-                    h.cancel();
-                }
-            }
-        }
     }
 }

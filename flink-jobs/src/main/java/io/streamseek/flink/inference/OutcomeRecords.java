@@ -68,14 +68,7 @@ public final class OutcomeRecords {
     public static Outcome served(PromptEnvelope envelope, String model, GenerationResult result, String text, boolean stoppedByString,
                                  Instant now) {
         String id = envelope.request.getRequestId();
-        FinishReason reason = stoppedByString ? FinishReason.STOP_STRING : switch (result.finishReason()) {
-            case STOP -> FinishReason.STOP_TOKEN;
-            case LENGTH -> FinishReason.LENGTH;
-            case REJECTED -> FinishReason.REJECTED;
-            case TIMED_OUT -> FinishReason.TIMED_OUT;
-            case CANCELLED -> FinishReason.CANCELLED;
-            case FAILED -> FinishReason.FAILED;
-        };
+        FinishReason reason = finishReason(result, stoppedByString);
         ErrorCode errorCode = switch (reason) {
             case REJECTED -> ErrorCode.INVALID_REQUEST;
             case FAILED -> ErrorCode.INFERENCE_FAILED;
@@ -101,6 +94,18 @@ public final class OutcomeRecords {
         return new Outcome(completion, tokenCost(id, envelope.request.getTenantId(), model, cost, now),
                 reason == FinishReason.FAILED ? envelope.origin.deadLetter(id, errorCode, completion.getError().getMessage(),
                         PipelineStage.INFERENCE, now) : null);
+    }
+
+    /** The contract's finish reason of what the engine gave. */
+    public static FinishReason finishReason(GenerationResult result, boolean stoppedByString) {
+        return stoppedByString ? FinishReason.STOP_STRING : switch (result.finishReason()) {
+            case STOP -> FinishReason.STOP_TOKEN;
+            case LENGTH -> FinishReason.LENGTH;
+            case REJECTED -> FinishReason.REJECTED;
+            case TIMED_OUT -> FinishReason.TIMED_OUT;
+            case CANCELLED -> FinishReason.CANCELLED;
+            case FAILED -> FinishReason.FAILED;
+        };
     }
 
     static TokenCost tokenCost(String id, String tenant, String model, RequestCost cost, Instant now) {

@@ -1,0 +1,145 @@
+package io.streamseek.flink.sql;
+
+import io.streamseek.gpu.config.ModelPreset;
+import io.streamseek.gpu.loader.DType;
+import io.streamseek.gpu.loader.RandomCheckpoint;
+import io.streamseek.gpu.tokenizer.Tokenizer;
+import io.streamseek.gpu.tokenizer.TokenizerFiles;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The streamseek model provider through Flink SQL on a MiniCluster, with the tiny model: a batch
+ * job over a JSON-lines directory, and the planning errors of schemas it cannot serve.
+ */
+class StreamSeekModelProviderITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void tinyModel() throws IOException {
+        model = dir.resolve("tiny");
+        RandomCheckpoint.write(ModelPreset.TINY.config(), model, 17, DType.BF16, false, null);
+        TokenizerFiles.write(model, ModelPreset.TINY.config().vocabSize(), ModelPreset.TINY.config().maxPositionEmbeddings());
+    }
+
+    @Test
+    void batchOverJsonLinesWritesOneRowPerPromptWithItsTokensAndCost() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("prompts"));
+        List<String> prompts = new ArrayList<>();
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            String prompt = i == 5 ? "far too long ".repeat(400) : "ticket " + i + ": the export job failed again";
+            prompts.add(prompt);
+            lines.append(JSON.writeValueAsString(Map.of("id", "t" + i, "tenant", i % 2 == 0 ? "acme" : "globex", "prompt", prompt)))
+                    .append('\n');
+        }
+        Files.writeString(in.resolve("part-0.json"), lines);
+        Path out = dir.resolve("completions");
+
+        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        sql.executeSql("CREATE TABLE prompts (id STRING, tenant STRING, prompt STRING) "
+                + "WITH ('connector' = 'filesystem', 'path' = '" + in.toUri() + "', 'format' = 'json')");
+        sql.executeSql("CREATE TABLE completions (id STRING, tenant STRING, completion STRING, finish_reason STRING, prompt_tokens INT, "
+                + "completion_tokens INT, cost DECIMAL(24, 12), currency STRING, error STRING) "
+                + "WITH ('connector' = 'filesystem', 'path' = '" + out.toUri() + "', 'format' = 'json')");
+        sql.executeSql("CREATE MODEL summarizer INPUT (prompt STRING, tenant STRING) "
+                + "OUTPUT (completion STRING, finish_reason STRING, prompt_tokens INT, completion_tokens INT, cost DECIMAL(24, 12), "
+                + "currency STRING, error STRING) "
+                + "WITH ('provider' = 'streamseek', 'model.path' = '" + model + "', 'max-tokens' = '8', 'temperature' = '0', "
+                + "'currency' = 'EUR')");
+        sql.executeSql("INSERT INTO completions SELECT id, tenant, completion, finish_reason, prompt_tokens, completion_tokens, cost, "
+                + "currency, error FROM ML_PREDICT(TABLE prompts, MODEL summarizer, DESCRIPTOR(prompt, tenant))").await();
+
+        Map<String, JsonNode> rows = readJsonLines(out);
+        assertThat(rows).hasSize(12);
+        try (Tokenizer tokenizer = Tokenizer.load(model)) {
+            for (int i = 0; i < 12; i++) {
+                JsonNode row = rows.get("t" + i);
+                assertThat(row.get("tenant").asText()).isEqualTo(i % 2 == 0 ? "acme" : "globex");
+                assertThat(row.get("currency").asText()).isEqualTo("EUR");
+                if (i == 5) {
+                    assertThat(row.get("finish_reason").asText()).isEqualTo("REJECTED");
+                    assertThat(row.get("error").asText()).startsWith("CONTEXT_LENGTH_EXCEEDED: the prompt is ");
+                    assertThat(row.get("completion_tokens").asInt()).isZero();
+                    assertThat(new BigDecimal(row.get("cost").asText())).isZero();
+                    continue;
+                }
+                assertThat(row.get("finish_reason").asText()).isIn("LENGTH", "STOP_TOKEN");
+                assertThat(row.get("error").isNull()).isTrue();
+                assertThat(row.get("prompt_tokens").asInt()).isEqualTo(tokenizer.encode(prompts.get(i), true).length);
+                int generated = row.get("completion_tokens").asInt();
+                assertThat(generated).isBetween(1, 8);
+                if (row.get("finish_reason").asText().equals("LENGTH")) {
+                    assertThat(generated).isEqualTo(8);
+                }
+                assertThat(new BigDecimal(row.get("cost").asText())).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void schemasTheProviderCannotServeFailAtPlanningNamingTheColumn() {
+        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        sql.executeSql("CREATE TABLE prompts (prompt STRING, n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '1')");
+        assertPlanningFails(sql, "unknown_output", "INPUT (prompt STRING) OUTPUT (summary STRING)", "prompt",
+                "OUTPUT column 'summary' is not one the streamseek provider knows");
+        assertPlanningFails(sql, "wrong_prompt_type", "INPUT (prompt INT) OUTPUT (completion STRING)", "n",
+                "INPUT column 'prompt' is INT; it must be STRING or ARRAY<ROW<role STRING, content STRING>>");
+        assertPlanningFails(sql, "no_prompt", "INPUT (tenant STRING) OUTPUT (completion STRING)", "prompt",
+                "INPUT has no 'prompt' column");
+        assertPlanningFails(sql, "wrong_cost", "INPUT (prompt STRING) OUTPUT (cost DOUBLE)", "prompt",
+                "OUTPUT column 'cost' is DOUBLE; it must be DECIMAL(24, 12)");
+    }
+
+    private void assertPlanningFails(TableEnvironment sql, String name, String schema, String column, String message) {
+        sql.executeSql("CREATE MODEL " + name + " " + schema + " WITH ('provider' = 'streamseek', 'model.path' = '" + model + "')");
+        assertThatThrownBy(() -> sql.explainSql("SELECT * FROM ML_PREDICT(TABLE prompts, MODEL " + name + ", DESCRIPTOR(" + column + "))"))
+                .hasStackTraceContaining(message);
+    }
+
+    private static Map<String, JsonNode> readJsonLines(Path out) throws IOException {
+        Map<String, JsonNode> rows = new HashMap<>();
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                for (String line : Files.readAllLines(file)) {
+                    if (!line.isBlank()) {
+                        JsonNode row = JSON.readTree(line);
+                        assertThat(rows.put(row.get("id").asText(), row)).as("a second row for %s", row.get("id")).isNull();
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+}
