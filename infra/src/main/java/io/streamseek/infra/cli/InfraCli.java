@@ -5,7 +5,7 @@ import io.streamseek.infra.demo.DemoCommand;
 import java.util.Arrays;
 import java.util.List;
 
-/** The local-stack commands of {@code ./streamseek}: demo, up, cluster, produce, consume, audit, bench-pipeline. */
+/** The local-stack commands of {@code ./streamseek}: demo, up, cluster, produce, consume, audit, bench-pipeline, sql. */
 public final class InfraCli {
 
     private InfraCli() {
@@ -13,7 +13,7 @@ public final class InfraCli {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: ./streamseek demo|up|cluster|produce|consume|audit|bench-pipeline [options]   (--help for each)");
+            System.err.println("usage: ./streamseek demo|up|cluster|produce|consume|audit|bench-pipeline|sql [options]   (--help for each)");
             System.exit(2);
         }
         String command = args[0];
@@ -29,6 +29,7 @@ public final class InfraCli {
             case "cluster" -> ClusterCommand.USAGE;
             case "audit" -> AuditCommand.USAGE;
             case "bench-pipeline" -> BenchPipelineCommand.USAGE;
+            case "sql" -> SqlCommand.USAGE;
             default -> null;
         };
         if (usage == null) {
@@ -47,6 +48,7 @@ public final class InfraCli {
                 case "cluster" -> ClusterCommand.run(rest, System.out);
                 case "audit" -> AuditCommand.run(rest, System.out);
                 case "bench-pipeline" -> BenchPipelineCommand.run(rest, System.out);
+                case "sql" -> SqlCommand.run(rest, System.out);
                 default -> ConsumeCommand.run(rest, System.out);
             };
         } catch (IllegalArgumentException | IllegalStateException | io.streamseek.gpu.loader.CheckpointException e) {
