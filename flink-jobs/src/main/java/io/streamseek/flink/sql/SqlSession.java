@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * Runs a script's statements ({@link SqlScript}) on a table environment, as {@code ./streamseek sql}
- * does: DDL and {@code SET} in order, each {@code INSERT} (or statement set) submitted as a job,
+ * does: DDL and {@code SET 'key' = 'value'} (the SQL client's, applied to the session's
+ * configuration) in order, each {@code INSERT} (or statement set) submitted as a job,
  * a {@code SELECT}'s rows printed. Before the first statement it sets what ML_PREDICT over a
  * streamseek model wants ({@link #DEFAULTS}); a {@code SET} in the script overrides any of them.
  */
@@ -35,7 +36,15 @@ public final class SqlSession {
             "table.exec.async-ml-predict.output-mode", "ALLOW_UNORDERED",
             "execution.checkpointing.interval", "1 s");
 
+    /** {@code SET 'key' = 'value'}, the quotes optional. */
+    private static final java.util.regex.Pattern SET = java.util.regex.Pattern.compile(
+            "(?is)\\s*SET\\s+('(?:[^']|'')*'|[^\\s=]+)\\s*=\\s*('(?:[^']|'')*'|\\S+)\\s*");
+
     private SqlSession() {
+    }
+
+    private static String unquote(String s) {
+        return s.startsWith("'") && s.endsWith("'") && s.length() >= 2 ? s.substring(1, s.length() - 1).replace("''", "'") : s;
     }
 
     /**
@@ -48,6 +57,15 @@ public final class SqlSession {
         List<JobClient> jobs = new ArrayList<>();
         for (int i = 0; i < statements.size(); i++) {
             String statement = statements.get(i);
+            java.util.regex.Matcher set = SET.matcher(statement);
+            if (set.matches()) {
+                // SET is the SQL client's, not a statement of the table environment: it sets the session's configuration.
+                String key = unquote(set.group(1));
+                String value = unquote(set.group(2));
+                tables.getConfig().getConfiguration().setString(key, value);
+                out.println("statement " + (i + 1) + ": set " + key + " = " + value);
+                continue;
+            }
             TableResult result;
             try {
                 result = tables.executeSql(statement);
