@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The streamseek model provider through Flink SQL on a MiniCluster, with the tiny model: a batch
- * job over a JSON-lines directory, and the planning errors of schemas it cannot serve.
+ * The streamseek model provider through Flink SQL on a MiniCluster, with the tiny model: README
+ * example 2 (a bounded job over a JSON-lines directory), the Table API's {@code Model.predict},
+ * chat prompts, and the planning errors of schemas it cannot serve.
  */
 class StreamSeekModelProviderITCase {
 
@@ -67,19 +68,10 @@ class StreamSeekModelProviderITCase {
         Files.writeString(in.resolve("part-0.json"), lines);
         Path out = dir.resolve("completions");
 
+        String script = Files.readString(Path.of("src/test/resources/sql/batch-jsonl.sql"))
+                .replace("${IN}", in.toUri().toString()).replace("${OUT}", out.toUri().toString()).replace("${MODEL}", model.toString());
         TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
-        sql.executeSql("CREATE TABLE prompts (id STRING, tenant STRING, prompt STRING) "
-                + "WITH ('connector' = 'filesystem', 'path' = '" + in.toUri() + "', 'format' = 'json')");
-        sql.executeSql("CREATE TABLE completions (id STRING, tenant STRING, completion STRING, finish_reason STRING, prompt_tokens INT, "
-                + "completion_tokens INT, cost DECIMAL(24, 12), currency STRING, error STRING) "
-                + "WITH ('connector' = 'filesystem', 'path' = '" + out.toUri() + "', 'format' = 'json')");
-        sql.executeSql("CREATE MODEL summarizer INPUT (prompt STRING, tenant STRING) "
-                + "OUTPUT (completion STRING, finish_reason STRING, prompt_tokens INT, completion_tokens INT, cost DECIMAL(24, 12), "
-                + "currency STRING, error STRING) "
-                + "WITH ('provider' = 'streamseek', 'model.path' = '" + model + "', 'max-tokens' = '8', 'temperature' = '0', "
-                + "'currency' = 'EUR')");
-        sql.executeSql("INSERT INTO completions SELECT id, tenant, completion, finish_reason, prompt_tokens, completion_tokens, cost, "
-                + "currency, error FROM ML_PREDICT(TABLE prompts, MODEL summarizer, DESCRIPTOR(prompt, tenant))").await();
+        SqlSession.awaitAll(SqlSession.run(sql, SqlScript.statements(script), System.out), java.time.Duration.ofMinutes(5));
 
         Map<String, JsonNode> rows = readJsonLines(out);
         assertThat(rows).hasSize(12);
@@ -106,6 +98,37 @@ class StreamSeekModelProviderITCase {
                 assertThat(new BigDecimal(row.get("cost").asText())).isPositive();
             }
         }
+    }
+
+    /**
+     * The Table API path: {@code Model.predict} on the same provider, chat prompts as
+     * ARRAY&lt;ROW&lt;role, content&gt;&gt; rendered with the checkpoint's template, per-row overrides,
+     * and a bad role rejected with its reason. Greedy, so the same chat gives the same text.
+     */
+    @Test
+    void tableApiPredictServesChatsWithPerRowOverrides() throws Exception {
+        TableEnvironment tables = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        tables.executeSql("CREATE MODEL chat INPUT (prompt ARRAY<ROW<role STRING, content STRING>>, max_tokens INT) "
+                + "OUTPUT (completion STRING, finish_reason STRING, completion_tokens INT, error STRING) "
+                + "WITH ('provider' = 'streamseek', 'model.path' = '" + model + "', 'temperature' = '0')");
+        org.apache.flink.table.api.Table chats = tables.sqlQuery("SELECT * FROM (VALUES "
+                + "(1, ARRAY[ROW('system', 'Be brief.'), ROW('user', 'Why did the export fail?')], 3), "
+                + "(2, ARRAY[ROW('system', 'Be brief.'), ROW('user', 'Why did the export fail?')], 5), "
+                + "(3, ARRAY[ROW('narrator', 'Once upon a time')], 5)) AS t(n, prompt, max_tokens)");
+        org.apache.flink.table.api.Table predicted = tables.fromModel("chat").predict(chats,
+                org.apache.flink.types.ColumnList.of("prompt", "max_tokens"));
+        Map<Integer, org.apache.flink.types.Row> rows = new HashMap<>();
+        try (org.apache.flink.util.CloseableIterator<org.apache.flink.types.Row> it = predicted.execute().collect()) {
+            it.forEachRemaining(row -> rows.put((Integer) row.getField("n"), row));
+        }
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(1).getField("completion_tokens")).isEqualTo(3);
+        assertThat(rows.get(2).getField("completion_tokens")).isEqualTo(5);
+        assertThat((String) rows.get(2).getField("completion")).as("greedy: the longer run extends the shorter")
+                .startsWith((String) rows.get(1).getField("completion"));
+        assertThat(rows.get(3).getField("finish_reason")).isEqualTo("REJECTED");
+        assertThat((String) rows.get(3).getField("error"))
+                .isEqualTo("INVALID_REQUEST: prompt[0].role 'narrator' is not one of system, user, assistant, tool");
     }
 
     @Test
