@@ -101,6 +101,47 @@ class StreamSeekModelProviderITCase {
     }
 
     /**
+     * The same example over Parquet prompts (Flink's own format, written here by Flink itself): the
+     * rows come out as JSON lines, each with the completion of its prompt and that prompt's tokens.
+     */
+    @Test
+    void batchOverParquetPromptsWritesOneJsonLinePerPrompt() throws Exception {
+        Path in = dir.resolve("parquet-prompts");
+        List<String> prompts = new ArrayList<>();
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            String prompt = "parquet ticket " + i + ": the nightly export is late";
+            prompts.add(prompt);
+            values.append(i == 0 ? "" : ", ").append("('q").append(i).append("', 'acme', '").append(prompt).append("')");
+        }
+        TableEnvironment writer = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        writer.executeSql("CREATE TABLE prompts (id STRING, tenant STRING, prompt STRING) "
+                + "WITH ('connector' = 'filesystem', 'path' = '" + in.toUri() + "', 'format' = 'parquet')");
+        writer.executeSql("INSERT INTO prompts VALUES " + values).await();
+        try (Stream<Path> files = Files.list(in)) {
+            assertThat(files.filter(f -> !f.getFileName().toString().startsWith(".")).count()).as("Parquet files written").isPositive();
+        }
+        Path out = dir.resolve("parquet-completions");
+
+        String script = Files.readString(Path.of("src/test/resources/sql/batch-parquet.sql"))
+                .replace("${IN}", in.toUri().toString()).replace("${OUT}", out.toUri().toString()).replace("${MODEL}", model.toString());
+        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        SqlSession.awaitAll(SqlSession.run(sql, SqlScript.statements(script), System.out), java.time.Duration.ofMinutes(5));
+
+        Map<String, JsonNode> rows = readJsonLines(out);
+        assertThat(rows).hasSize(6);
+        try (Tokenizer tokenizer = Tokenizer.load(model)) {
+            for (int i = 0; i < 6; i++) {
+                JsonNode row = rows.get("q" + i);
+                assertThat(row.get("finish_reason").asText()).isIn("LENGTH", "STOP_TOKEN");
+                assertThat(row.get("prompt_tokens").asInt()).isEqualTo(tokenizer.encode(prompts.get(i), true).length);
+                assertThat(row.get("completion_tokens").asInt()).isBetween(1, 8);
+                assertThat(new BigDecimal(row.get("cost").asText())).isPositive();
+            }
+        }
+    }
+
+    /**
      * The Table API path: {@code Model.predict} on the same provider, chat prompts as
      * ARRAY&lt;ROW&lt;role, content&gt;&gt; rendered with the checkpoint's template, per-row overrides,
      * and a bad role rejected with its reason. Greedy, so the same chat gives the same text.
