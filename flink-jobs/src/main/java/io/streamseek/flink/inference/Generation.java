@@ -49,11 +49,13 @@ public final class Generation {
             throw e;
         }
         listener.attach(handle);
+        served.totals().submitted(System.nanoTime());
         CompletableFuture<Generated> generated = handle.result().handle((result, error) -> {
             served.admission().release();
             if (error != null) {
                 throw error instanceof CompletionException c ? c : new CompletionException(error);
             }
+            served.totals().completed(result.tokens().length, System.nanoTime());
             String text = served.tokenizer().decode(result.tokens(), true);
             boolean byString = listener.stopped.get() && result.finishReason() == GenerationResult.FinishReason.CANCELLED;
             return new Generated(result, byString ? listener.stops.cut(text) : text, byString);

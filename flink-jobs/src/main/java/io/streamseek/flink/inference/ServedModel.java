@@ -28,6 +28,7 @@ public final class ServedModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final ChatTemplate chatTemplate;
     private final Semaphore admission;
+    private final ServedTotals totals = new ServedTotals();
 
     private ServedModel(ModelSettings settings, DeepSeekModel model, Engine engine, Tokenizer tokenizer, ChatTemplate chatTemplate) {
         this.settings = settings;
@@ -82,6 +83,11 @@ public final class ServedModel implements AutoCloseable {
 
     public Semaphore admission() {
         return admission;
+    }
+
+    /** What this model has served since it was loaded. */
+    public ServedTotals totals() {
+        return totals;
     }
 
     @Override

@@ -16,6 +16,8 @@ public final class SharedModels {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
     private static final Map<String, Entry> MODELS = new HashMap<>();
+    /** What each model served during its last load, kept after it is unloaded (for a local run's report). */
+    private static final Map<String, ServedTotals.Snapshot> LAST_SERVED = new HashMap<>();
 
     private static final class Entry {
         final ServedModel model;
@@ -54,7 +56,19 @@ public final class SharedModels {
         if (--entry.users == 0) {
             MODELS.remove(model.settings().modelPath());
             model.close();
-            LOG.info("Unloaded {}: its last user closed", model.settings().modelPath());
+            ServedTotals.Snapshot served = model.totals().snapshot();
+            LAST_SERVED.put(model.settings().modelPath(), served);
+            LOG.info("Unloaded {}: its last user closed; it served {}", model.settings().modelPath(), served);
         }
+    }
+
+    /**
+     * By checkpoint path, what each model of this JVM served: for a loaded model so far, for an
+     * unloaded one during its last load. A local MiniCluster runs its TaskManager in this JVM.
+     */
+    public static synchronized Map<String, ServedTotals.Snapshot> served() {
+        Map<String, ServedTotals.Snapshot> served = new HashMap<>(LAST_SERVED);
+        MODELS.forEach((path, entry) -> served.put(path, entry.model.totals().snapshot()));
+        return served;
     }
 }

@@ -1,5 +1,7 @@
 package io.streamseek.flink.sql;
 
+import io.streamseek.flink.inference.ServedTotals;
+import io.streamseek.flink.inference.SharedModels;
 import io.streamseek.gpu.config.ModelPreset;
 import io.streamseek.gpu.loader.DType;
 import io.streamseek.gpu.loader.RandomCheckpoint;
@@ -75,6 +77,11 @@ class StreamSeekModelProviderITCase {
 
         Map<String, JsonNode> rows = readJsonLines(out);
         assertThat(rows).hasSize(12);
+        ServedTotals.Snapshot served = SharedModels.served().get(model.toString());
+        assertThat(served.requests()).as("the engine saw the 11 rows it could serve").isEqualTo(11);
+        assertThat(served.generatedTokens()).as("the engine's tokens are the rows' completion tokens")
+                .isEqualTo(rows.values().stream().mapToLong(r -> r.get("completion_tokens").asLong()).sum());
+        assertThat(served.seconds()).isPositive();
         try (Tokenizer tokenizer = Tokenizer.load(model)) {
             for (int i = 0; i < 12; i++) {
                 JsonNode row = rows.get("t" + i);

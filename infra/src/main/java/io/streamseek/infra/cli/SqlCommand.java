@@ -1,5 +1,6 @@
 package io.streamseek.infra.cli;
 
+import io.streamseek.flink.inference.SharedModels;
 import io.streamseek.flink.sql.SqlScript;
 import io.streamseek.flink.sql.SqlSession;
 import io.streamseek.schemas.local.EmbeddedKafkaBroker;
@@ -63,6 +64,7 @@ final class SqlCommand {
         if (f.has("--batch")) {
             SqlSession.awaitAll(jobs, Duration.ofDays(1));
             out.printf("sql: %d job%s finished in %.1f s%n", jobs.size(), jobs.size() == 1 ? "" : "s", (System.nanoTime() - start) / 1e9);
+            SharedModels.served().forEach((model, served) -> out.printf("sql: %s served %s%n", model, served));
             return 0;
         }
         out.println("sql: running until Ctrl-C");
