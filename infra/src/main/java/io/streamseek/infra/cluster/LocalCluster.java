@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +117,8 @@ public final class LocalCluster {
     private static ClusterFile.Content plan(Path data, Options o) throws IOException {
         List<String> ours = List.of("-Xmx512m", "-XX:+UseParallelGC");
         List<ClusterProcess> plan = new ArrayList<>();
-        int zookeeperPort = freePort();
+        PortPlan ports = PortPlan.belowEphemeralRange();
+        int zookeeperPort = ports.next();
         Path zk = Files.createDirectories(data.resolve("zookeeper"));
         Files.writeString(zk.resolve("zoo.cfg"), String.join("\n", "tickTime=2000", "initLimit=10", "syncLimit=5",
                 "dataDir=" + zk.resolve("data"), "clientPort=" + zookeeperPort, "clientPortAddress=127.0.0.1", "admin.enableServer=false", ""));
@@ -130,8 +130,8 @@ public final class LocalCluster {
         int[] controllerPorts = new int[o.brokers()];
         StringJoiner voters = new StringJoiner(",");
         for (int i = 0; i < o.brokers(); i++) {
-            brokerPorts[i] = freePort();
-            controllerPorts[i] = freePort();
+            brokerPorts[i] = ports.next();
+            controllerPorts[i] = ports.next();
             voters.add((i + 1) + "@127.0.0.1:" + controllerPorts[i]);
         }
         String clusterId = Uuid.randomUuid().toString();
@@ -143,19 +143,19 @@ public final class LocalCluster {
                             "voters=" + voters, "cluster-id=" + clusterId, "data=" + data.resolve("kafka-" + (i + 1)),
                             "replicas=" + Math.min(3, o.brokers()))));
         }
-        int registryPort = freePort();
+        int registryPort = ports.next();
         plan.add(process(data, Role.SCHEMA_REGISTRY, 1, Map.of("http", registryPort), List.of("-Xmx256m"), o.ownClasspath(),
                 List.of(RegistryMain.class.getName(), "port=" + registryPort, "bootstrap=" + bootstrap)));
 
-        int restPort = freePort();
-        int rpcPort = freePort();
-        int blobPort = freePort();
+        int restPort = ports.next();
+        int rpcPort = ports.next();
+        int blobPort = ports.next();
         FlinkProcesses flink = new FlinkProcesses(data, "127.0.0.1:" + zookeeperPort, restPort, rpcPort, blobPort, o.slots(), o.taskManagerMemory());
         flink.writeConfig();
         plan.add(new ClusterProcess(Role.JOBMANAGER, 1, 0, Map.of("rest", restPort, "rpc", rpcPort, "blob", blobPort),
                 flink.jobManager(prefix(data, Role.JOBMANAGER, 1), o.flinkClasspath()), log(data, Role.JOBMANAGER, 1)));
         for (int i = 1; i <= o.taskManagers(); i++) {
-            int tmRpc = freePort();
+            int tmRpc = ports.next();
             plan.add(new ClusterProcess(Role.TASKMANAGER, i, 0, Map.of("rpc", tmRpc),
                     flink.taskManager(prefix(data, Role.TASKMANAGER, i), o.flinkClasspath(), i, tmRpc), log(data, Role.TASKMANAGER, i)));
         }
@@ -370,7 +370,7 @@ public final class LocalCluster {
 
     private void launch(ClusterProcess p) throws IOException {
         for (Map.Entry<String, Integer> port : p.ports().entrySet()) {
-            if (!portFree(port.getValue())) {
+            if (!PortPlan.bindable(port.getValue())) {
                 throw new IllegalStateException("port " + port.getValue() + " (" + p.name() + " " + port.getKey() + ") is taken on 127.0.0.1: "
                         + "is another process of this cluster still running? (./streamseek cluster status --data " + data + ")");
             }
@@ -519,24 +519,6 @@ public final class LocalCluster {
             ClusterFile.write(data, content);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + ClusterFile.path(data), e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free loopback port", e);
-        }
-    }
-
-    private static boolean portFree(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 
