@@ -14,6 +14,8 @@ public final class FlinkDistribution {
 
     /** A file holding the resolved classpath ({@code ./streamseek} sets it); otherwise it is resolved with Maven. */
     public static final String CLASSPATH_PROPERTY = "streamseek.flink.classpath";
+    /** A file holding the classpath of the distribution's {@code opt/} SQL Gateway and SQL client jars ({@code infra/flink-dist/sql/pom.xml}). */
+    public static final String SQL_CLASSPATH_PROPERTY = "streamseek.flink.sql.classpath";
 
     private FlinkDistribution() {
     }
@@ -25,15 +27,34 @@ public final class FlinkDistribution {
             throw new IllegalStateException("no Flink distribution classpath: run through ./streamseek, or set -D" + CLASSPATH_PROPERTY
                     + "=FILE (made by: mvn -f infra/flink-dist/pom.xml dependency:build-classpath -Dmdep.outputFile=FILE)");
         }
-        return read(Path.of(file));
+        return read(Path.of(file), "flink-runtime");
+    }
+
+    /** The SQL Gateway's and SQL client's jars from {@value #SQL_CLASSPATH_PROPERTY}'s file, to add to {@link #classpath()}. */
+    public static String sqlClasspath() throws IOException {
+        String file = System.getProperty(SQL_CLASSPATH_PROPERTY);
+        if (file == null) {
+            throw new IllegalStateException("no SQL Gateway classpath: run through ./streamseek, or set -D" + SQL_CLASSPATH_PROPERTY
+                    + "=FILE (made by: mvn -f infra/flink-dist/sql/pom.xml dependency:build-classpath -Dmdep.outputFile=FILE)");
+        }
+        return read(Path.of(file), "flink-sql-gateway");
     }
 
     /**
      * Resolves {@code pom}'s classpath with the Maven at {@code mavenHome} into {@code out} unless it
-     * is there already, and returns it: what the tests do, given the Maven running them.
+     * is there already and newer than {@code pom}, and returns it: what the tests do, given the Maven running them.
      */
     public static String resolve(Path mavenHome, Path pom, Path out, String flinkVersion) throws IOException, InterruptedException {
-        if (!Files.isRegularFile(out)) {
+        return resolve(mavenHome, pom, out, flinkVersion, "flink-runtime");
+    }
+
+    /** {@link #resolve} for {@code infra/flink-dist/sql/pom.xml}: the jars to add to the distribution's for the SQL Gateway and client. */
+    public static String resolveSql(Path mavenHome, Path pom, Path out, String flinkVersion) throws IOException, InterruptedException {
+        return resolve(mavenHome, pom, out, flinkVersion, "flink-sql-gateway");
+    }
+
+    private static String resolve(Path mavenHome, Path pom, Path out, String flinkVersion, String mustHold) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(out) || Files.getLastModifiedTime(pom).compareTo(Files.getLastModifiedTime(out)) > 0) {
             Path log = out.resolveSibling(out.getFileName() + ".log");
             Process mvn = new ProcessBuilder(mavenHome.resolve("bin").resolve("mvn").toString(), "-q", "-B", "-f", pom.toString(),
                     "-Dflink.version=" + flinkVersion, "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
@@ -43,16 +64,16 @@ public final class FlinkDistribution {
                 throw new IllegalStateException("resolving the Flink distribution's classpath from " + pom + " failed; see " + log);
             }
         }
-        return read(out);
+        return read(out, mustHold);
     }
 
-    private static String read(Path file) throws IOException {
+    private static String read(Path file, String mustHold) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("the Flink distribution classpath file " + file + " does not exist");
         }
         String classpath = Files.readString(file).trim();
-        if (!classpath.contains("flink-runtime")) {
-            throw new IllegalStateException(file + " does not hold a Flink distribution classpath (no flink-runtime jar in it)");
+        if (!classpath.contains(mustHold)) {
+            throw new IllegalStateException(file + " does not hold the classpath expected (no " + mustHold + " jar in it)");
         }
         return classpath;
     }

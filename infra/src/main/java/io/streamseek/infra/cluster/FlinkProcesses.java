@@ -44,7 +44,7 @@ final class FlinkProcesses {
      *     weights and latent cache live in the task heap
      */
     FlinkProcesses(Path data, String zookeeperQuorum, int restPort, int rpcPort, int blobPort, int slots, String taskManagerMemory) {
-        this.conf = data.resolve("flink").resolve("conf");
+        this.conf = confDir(data);
         Path flink = data.resolve("flink").toAbsolutePath();
         Map<String, String> c = new LinkedHashMap<>();
         c.put("jobmanager.rpc.address", "127.0.0.1");
@@ -115,6 +115,27 @@ final class FlinkProcesses {
                 "-D", "taskmanager.rpc.port=" + rpcPort));
         command.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec)));
         return command;
+    }
+
+    /**
+     * Flink's SQL Gateway with its REST endpoint on {@code port}: the distribution's classpath plus its
+     * {@code opt/} jar, this cluster's {@code config.yaml} (read from {@code FLINK_CONF_DIR}, which
+     * every process of the cluster gets) and jobs submitted to the session cluster, whose JobManager
+     * it finds through ZooKeeper as every client of an HA cluster does.
+     */
+    static List<String> sqlGateway(List<String> prefix, String classpath, int port) {
+        List<String> command = new ArrayList<>(prefix);
+        command.add("-Xmx512m");
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", classpath, "org.apache.flink.table.gateway.SqlGateway",
+                "-Dsql-gateway.endpoint.rest.address=127.0.0.1", "-Dsql-gateway.endpoint.rest.bind-address=127.0.0.1",
+                "-Dsql-gateway.endpoint.rest.port=" + port, "-Dexecution.target=remote"));
+        return command;
+    }
+
+    /** The folder of {@code config.yaml}: {@code FLINK_CONF_DIR} of the cluster's processes and of the SQL client. */
+    static Path confDir(Path data) {
+        return data.resolve("flink").resolve("conf").toAbsolutePath();
     }
 
     private static List<String> split(String arguments) {

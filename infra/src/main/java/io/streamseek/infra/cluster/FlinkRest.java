@@ -110,6 +110,25 @@ public final class FlinkRest {
         return ids;
     }
 
+    /** The job of every id the cluster knows, with its name and state ({@code GET /jobs/overview}). */
+    public record JobOverview(String id, String name, String state) {
+    }
+
+    public java.util.List<JobOverview> jobs() throws IOException, InterruptedException {
+        java.util.List<JobOverview> jobs = new java.util.ArrayList<>();
+        for (JsonNode job : get("/jobs/overview").path("jobs")) {
+            jobs.add(new JobOverview(job.path("jid").asText(), job.path("name").asText(), job.path("state").asText()));
+        }
+        return jobs;
+    }
+
+    /** Whether {@code url} answers a GET with 200: how another Flink REST endpoint (the SQL Gateway's) is seen to serve. */
+    static boolean answers(String url) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    }
+
     /** The JobManager answers REST requests (its leader is elected and serving). */
     public boolean serving() {
         try {

@@ -55,13 +55,21 @@ public final class LocalCluster {
      * @param jobJar the shaded job jar ({@code flink-jobs-VERSION-job.jar})
      * @param flinkClasspath a Flink distribution's classpath ({@link FlinkDistribution})
      * @param ownClasspath the classpath of the Kafka nodes and the registry: this module's
-     * @param slots task slots per TaskManager; the job runs with {@code taskManagers × slots} subtasks
+     * @param slots task slots per TaskManager
      * @param taskManagerMemory {@code taskmanager.memory.process.size}
      * @param jobOptions further job options ({@code streamseek.*}), over the cluster's defaults
+     * @param parallelism the job's subtasks; 0 takes every slot ({@code taskManagers × slots}), fewer
+     *     leave slots free for other jobs, such as the SQL Gateway's
+     * @param sqlClasspath the SQL Gateway's {@code opt/} jars ({@link FlinkDistribution#sqlClasspath()})
+     *     to add a SQL Gateway to the cluster, or null for none
      */
     public record Options(Path data, Path model, int taskManagers, int brokers, int slots, String taskManagerMemory, Path jobJar,
-                          String flinkClasspath, String ownClasspath, Map<String, String> jobOptions) {
+                          String flinkClasspath, String ownClasspath, Map<String, String> jobOptions, int parallelism, String sqlClasspath) {
         public Options {
+            if (parallelism < 0 || parallelism > taskManagers * slots) {
+                throw new IllegalArgumentException("--parallelism must be between 1 and the cluster's " + taskManagers * slots
+                        + " slots (--taskmanagers × --slots), or 0 for all of them; was " + parallelism);
+            }
             if (taskManagers < 1) {
                 throw new IllegalArgumentException("--taskmanagers must be at least 1, was " + taskManagers);
             }
@@ -69,6 +77,16 @@ public final class LocalCluster {
                 throw new IllegalArgumentException("--brokers must be at least 1, was " + brokers);
             }
             jobOptions = Map.copyOf(jobOptions);
+        }
+
+        /** A cluster without a SQL Gateway whose job takes every slot. */
+        public Options(Path data, Path model, int taskManagers, int brokers, int slots, String taskManagerMemory, Path jobJar,
+                       String flinkClasspath, String ownClasspath, Map<String, String> jobOptions) {
+            this(data, model, taskManagers, brokers, slots, taskManagerMemory, jobJar, flinkClasspath, ownClasspath, jobOptions, 0, null);
+        }
+
+        int jobParallelism() {
+            return parallelism == 0 ? taskManagers * slots : parallelism;
         }
     }
 
@@ -107,6 +125,9 @@ public final class LocalCluster {
         if (Files.isRegularFile(ClusterFile.path(data))) {
             cluster = open(data, out);
             cluster.checkShape(o);
+            if (o.sqlClasspath() != null && cluster.processes.stream().noneMatch(p -> p.role() == Role.SQL_GATEWAY)) {
+                cluster.addSqlGateway(o);
+            }
         } else {
             cluster = new LocalCluster(data, out, plan(data, o));
         }
@@ -159,8 +180,25 @@ public final class LocalCluster {
             plan.add(new ClusterProcess(Role.TASKMANAGER, i, 0, Map.of("rpc", tmRpc),
                     flink.taskManager(prefix(data, Role.TASKMANAGER, i), o.flinkClasspath(), i, tmRpc), log(data, Role.TASKMANAGER, i)));
         }
+        if (o.sqlClasspath() != null) {
+            plan.add(sqlGateway(data, o, ports.next()));
+        }
         return new ClusterFile.Content(bootstrap.toString(), "http://127.0.0.1:" + registryPort, "http://127.0.0.1:" + restPort,
                 "127.0.0.1:" + zookeeperPort, null, o.model().toAbsolutePath().toString(), ClusterFile.entries(plan));
+    }
+
+    private static ClusterProcess sqlGateway(Path data, Options o, int port) {
+        return new ClusterProcess(Role.SQL_GATEWAY, 1, 0, Map.of("rest", port),
+                FlinkProcesses.sqlGateway(prefix(data, Role.SQL_GATEWAY, 1), o.flinkClasspath() + java.io.File.pathSeparator + o.sqlClasspath(), port),
+                log(data, Role.SQL_GATEWAY, 1));
+    }
+
+    /** Adds a SQL Gateway to a cluster planned without one, on a port none of its processes has. */
+    private void addSqlGateway(Options o) {
+        PortPlan ports = PortPlan.belowEphemeralRange();
+        processes.forEach(p -> ports.reserve(p.ports().values()));
+        processes.add(sqlGateway(data, o, ports.next()));
+        save();
     }
 
     private static ClusterProcess process(Path data, Role role, int index, Map<String, Integer> ports, List<String> jvm, String classpath,
@@ -217,7 +255,7 @@ public final class LocalCluster {
                 out.println("created topics " + created + " (" + Math.min(3, o.brokers()) + " replicas)");
             }
         }
-        for (Role role : List.of(Role.SCHEMA_REGISTRY, Role.JOBMANAGER, Role.TASKMANAGER)) {
+        for (Role role : List.of(Role.SCHEMA_REGISTRY, Role.JOBMANAGER, Role.TASKMANAGER, Role.SQL_GATEWAY)) {
             startAll(role);
         }
         FlinkRest rest = rest();
@@ -228,7 +266,7 @@ public final class LocalCluster {
         if (state != null && !isTerminal(state)) {
             out.println("job " + job + " is " + state + " (recovered by the JobManager)");
         } else {
-            job = submit(o, rest, slots);
+            job = submit(o, rest, o.jobParallelism());
         }
         String jobId = job;
         await("every task of job " + jobId + " to run", probe(() -> rest.allTasksRunning(jobId)), null);
@@ -271,7 +309,7 @@ public final class LocalCluster {
         String savepoint = rest.stopWithSavepoint(content.jobId(), data.resolve("flink").resolve("savepoints").toUri().toString(), Duration.ofMinutes(3));
         Files.writeString(data.resolve("flink").resolve("latest-savepoint"), savepoint);
         out.println("job " + content.jobId() + " stopped with the savepoint " + savepoint);
-        String job = submit(o, rest, o.taskManagers() * o.slots());
+        String job = submit(o, rest, o.jobParallelism());
         await("every task of job " + job + " to run", probe(() -> rest.allTasksRunning(job)), null);
         content = withJob(job);
         save();
@@ -296,7 +334,7 @@ public final class LocalCluster {
                 out.println("job " + job + " is " + state + ": no savepoint taken; the next up starts from the last checkpoint's committed offsets");
             }
         }
-        for (Role role : List.of(Role.TASKMANAGER, Role.JOBMANAGER, Role.SCHEMA_REGISTRY, Role.KAFKA, Role.ZOOKEEPER)) {
+        for (Role role : List.of(Role.SQL_GATEWAY, Role.TASKMANAGER, Role.JOBMANAGER, Role.SCHEMA_REGISTRY, Role.KAFKA, Role.ZOOKEEPER)) {
             stopAll(role);
         }
         content = withJob(null);
@@ -343,10 +381,27 @@ public final class LocalCluster {
         return new FlinkRest(content.webUiUrl());
     }
 
+    /** The cluster's data folder. */
+    public Path data() {
+        return data;
+    }
+
+    /** The REST endpoint of the cluster's SQL Gateway, if it has one. */
+    public Optional<String> sqlGatewayUrl() {
+        return processes.stream().filter(p -> p.role() == Role.SQL_GATEWAY).findFirst()
+                .map(p -> "http://127.0.0.1:" + p.ports().get("rest"));
+    }
+
+    /** The folder of the cluster's Flink {@code config.yaml}, for clients such as the SQL client ({@code FLINK_CONF_DIR}). */
+    public Path flinkConfDir() {
+        return FlinkProcesses.confDir(data);
+    }
+
     /** Prints where everything is. */
     public void print() {
         out.println("Kafka " + content.bootstrapServers() + ", schema registry " + content.schemaRegistryUrl() + ", Flink Web UI "
-                + content.webUiUrl() + ", ZooKeeper " + content.zookeeperQuorum() + (content.jobId() == null ? "" : ", job " + content.jobId()));
+                + content.webUiUrl() + ", ZooKeeper " + content.zookeeperQuorum() + sqlGatewayUrl().map(u -> ", SQL Gateway " + u).orElse("")
+                + (content.jobId() == null ? "" : ", job " + content.jobId()));
         for (ClusterProcess p : processes) {
             out.printf("  %-18s %-8s %-24s %s%n", p.name(), p.handle().map(h -> "pid " + h.pid()).orElse("stopped"), p.ports(), p.log());
         }
@@ -377,7 +432,10 @@ public final class LocalCluster {
         }
         Files.writeString(Path.of(p.log()), START_LINE + p.name() + " at " + java.time.Instant.now() + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        Process process = new ProcessBuilder(p.command())
+        ProcessBuilder builder = new ProcessBuilder(p.command());
+        // Where Flink's own entry points without a --configDir argument (the SQL Gateway) read config.yaml.
+        builder.environment().put("FLINK_CONF_DIR", FlinkProcesses.confDir(data).toString());
+        Process process = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(p.log())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -394,6 +452,7 @@ public final class LocalCluster {
             case SCHEMA_REGISTRY -> () -> logSays(p, "ready: schema registry");
             case JOBMANAGER -> () -> rest().serving();
             case TASKMANAGER -> probe(() -> rest().taskManagerIds().contains("taskmanager-" + p.index()));
+            case SQL_GATEWAY -> probe(() -> FlinkRest.answers("http://127.0.0.1:" + p.ports().get("rest") + "/v1/info"));
         };
         await(p.name() + " to serve", ready, p);
     }

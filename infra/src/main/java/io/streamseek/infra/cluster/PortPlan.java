@@ -48,12 +48,18 @@ final class PortPlan {
     }
 
     static int ephemeralLow(Path rangeFile) {
-        try {
-            String[] bounds = Files.readString(rangeFile).trim().split("\\s+");
+        // A line read, not the whole file: /proc reports a size the JDK's whole-file reads trust, and cut short.
+        try (java.io.BufferedReader reader = Files.newBufferedReader(rangeFile)) {
+            String[] bounds = reader.readLine().trim().split("\\s+");
             return Integer.parseInt(bounds[0]);
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL_LOW;
         }
+    }
+
+    /** Ports {@link #next} must not return: those of processes planned earlier, running or not. */
+    void reserve(java.util.Collection<Integer> ports) {
+        taken.addAll(ports);
     }
 
     /** A port that is bindable on loopback now and that no earlier call of this plan returned. */

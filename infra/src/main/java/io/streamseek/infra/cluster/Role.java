@@ -8,7 +8,9 @@ public enum Role {
     KAFKA,
     SCHEMA_REGISTRY,
     JOBMANAGER,
-    TASKMANAGER;
+    TASKMANAGER,
+    /** Flink's SQL Gateway (REST endpoint), only in a cluster started with {@code --sql-gateway}. */
+    SQL_GATEWAY;
 
     /** {@code zookeeper}, {@code schema-registry}, ... */
     public String id() {
@@ -22,6 +24,7 @@ public enum Role {
                 return role;
             }
         }
-        throw new IllegalArgumentException("no role '" + id + "'; the roles are zookeeper, kafka, schema-registry, jobmanager, taskmanager");
+        throw new IllegalArgumentException("no role '" + id + "'; the roles are "
+                + java.util.Arrays.stream(values()).map(Role::id).collect(java.util.stream.Collectors.joining(", ")));
     }
 }
