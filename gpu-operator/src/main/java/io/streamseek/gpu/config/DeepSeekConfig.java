@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A DeepSeek-V2/V3 {@code config.json}, in the checkpoint's own vocabulary. Each component is named
+ * A DeepSeek-V2/V3 {@code config.json} ({@code model_type} {@code deepseek_v2} or {@code deepseek_v3}),
+ * in the checkpoint's own vocabulary. Each component is named
  * after its JSON key (camelCase) and defaults as Hugging Face's DeepSeek config classes do.
  *
  * @param hiddenSize {@code hidden_size}: width of the residual stream
@@ -146,8 +147,9 @@ public record DeepSeekConfig(
                 throw invalid("quantization_config.weight_block_size", "[" + blockSize[0] + ", " + blockSize[1] + "]", "is not supported; use [128, 128]");
             }
         }
+        String modelType = modelType(c);
         // DeepSeek-V3's config class defaults to its own router; V2's to greedy softmax.
-        boolean v3 = c.path("model_type").asText("").equals("deepseek_v3");
+        boolean v3 = modelType.equals("deepseek_v3");
         return new DeepSeekConfig(
                 required(c, "hidden_size"), required(c, "num_hidden_layers"), required(c, "num_attention_heads"),
                 required(c, "vocab_size"), (float) c.path("rms_norm_eps").asDouble(1e-6),
@@ -165,6 +167,28 @@ public record DeepSeekConfig(
                 ropeTheta, yarn,
                 c.path("bos_token_id").isNumber() ? c.get("bos_token_id").asInt() : -1, eos,
                 c.path("num_nextn_predict_layers").asInt(0), blockSize);
+    }
+
+    /**
+     * The architecture {@code model_type} names, refused unless it is one this engine computes
+     * exactly: another DeepSeek-architecture model is not run as the nearest one it resembles.
+     */
+    private static String modelType(JsonNode c) {
+        JsonNode type = c.get("model_type");
+        if (type == null || !type.isTextual()) {
+            throw new IllegalArgumentException("config.json: model_type is " + (type == null ? "missing" : "not a string: " + type)
+                    + "; DeepSeek-V2/V3 checkpoints say deepseek_v2 or deepseek_v3");
+        }
+        return switch (type.asText()) {
+            case "deepseek_v2", "deepseek_v3" -> type.asText();
+            // Its MLA and MoE tensors would load, so it must be stopped here: run as V3 it would
+            // ignore every layer's indexer and attend densely, a different model's output.
+            case "deepseek_v32" -> throw invalid("model_type", "'deepseek_v32'", "(DeepSeek-V3.2: DeepSeek Sparse Attention, a lightning "
+                    + "indexer in every layer choosing the index_topk tokens MLA attends to) is not supported yet; this engine runs "
+                    + "deepseek_v2 and deepseek_v3");
+            default -> throw invalid("model_type", "'" + type.asText() + "'", "is not supported; this engine runs deepseek_v2 and "
+                    + "deepseek_v3 (MLA and DeepSeekMoE)");
+        };
     }
 
     /** {@code qk_nope_head_dim + qk_rope_head_dim}. */

@@ -105,6 +105,24 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void aModelTypeTheEngineDoesNotComputeIsRefusedNotRunAsTheNearestOne() throws IOException {
+        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        config.put("model_type", "deepseek_v32").put("index_n_heads", 4).put("index_head_dim", 32).put("index_topk", 16);
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessageStartingWith(dir + ": config.json: model_type 'deepseek_v32' (DeepSeek-V3.2: DeepSeek Sparse Attention")
+                .hasMessageEndingWith("is not supported yet; this engine runs deepseek_v2 and deepseek_v3");
+        config.put("model_type", "llama");
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessage(dir + ": config.json: model_type 'llama' is not supported; this engine runs deepseek_v2 and deepseek_v3 (MLA and DeepSeekMoE)");
+        config.remove("model_type");
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessage(dir + ": config.json: model_type is missing; DeepSeek-V2/V3 checkpoints say deepseek_v2 or deepseek_v3");
+    }
+
+    @Test
     void shardedCheckpointWithAMissingShard() throws IOException {
         Files.writeString(dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\",\"b\":\"model-00002-of-00002.safetensors\"}}");
