@@ -22,22 +22,21 @@ public final class FlinkDistribution {
 
     /** The classpath from {@value #CLASSPATH_PROPERTY}'s file. */
     public static String classpath() throws IOException {
-        String file = System.getProperty(CLASSPATH_PROPERTY);
-        if (file == null) {
-            throw new IllegalStateException("no Flink distribution classpath: run through ./streamseek, or set -D" + CLASSPATH_PROPERTY
-                    + "=FILE (made by: mvn -f infra/flink-dist/pom.xml dependency:build-classpath -Dmdep.outputFile=FILE)");
-        }
-        return read(Path.of(file), "flink-runtime");
+        return fromProperty(CLASSPATH_PROPERTY, "Flink distribution", "infra/flink-dist/pom.xml", "flink-runtime");
     }
 
     /** The SQL Gateway's and SQL client's jars from {@value #SQL_CLASSPATH_PROPERTY}'s file, to add to {@link #classpath()}. */
     public static String sqlClasspath() throws IOException {
-        String file = System.getProperty(SQL_CLASSPATH_PROPERTY);
+        return fromProperty(SQL_CLASSPATH_PROPERTY, "SQL Gateway", "infra/flink-dist/sql/pom.xml", "flink-sql-gateway");
+    }
+
+    private static String fromProperty(String property, String what, String pom, String mustHold) throws IOException {
+        String file = System.getProperty(property);
         if (file == null) {
-            throw new IllegalStateException("no SQL Gateway classpath: run through ./streamseek, or set -D" + SQL_CLASSPATH_PROPERTY
-                    + "=FILE (made by: mvn -f infra/flink-dist/sql/pom.xml dependency:build-classpath -Dmdep.outputFile=FILE)");
+            throw new IllegalStateException("no " + what + " classpath: run through ./streamseek, or set -D" + property
+                    + "=FILE (made by: mvn -f " + pom + " dependency:build-classpath -Dmdep.outputFile=FILE)");
         }
-        return read(Path.of(file), "flink-sql-gateway");
+        return read(Path.of(file), mustHold);
     }
 
     /**
