@@ -70,10 +70,7 @@ class StreamSeekModelProviderITCase {
         Files.writeString(in.resolve("part-0.json"), lines);
         Path out = dir.resolve("completions");
 
-        String script = Files.readString(Path.of("src/test/resources/sql/batch-jsonl.sql"))
-                .replace("${IN}", in.toUri().toString()).replace("${OUT}", out.toUri().toString()).replace("${MODEL}", model.toString());
-        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
-        SqlSession.awaitAll(SqlSession.run(sql, SqlScript.statements(script), System.out), java.time.Duration.ofMinutes(5));
+        runExample("batch-jsonl.sql", in, out);
 
         Map<String, JsonNode> rows = readJsonLines(out);
         assertThat(rows).hasSize(12);
@@ -130,10 +127,7 @@ class StreamSeekModelProviderITCase {
         }
         Path out = dir.resolve("parquet-completions");
 
-        String script = Files.readString(Path.of("src/test/resources/sql/batch-parquet.sql"))
-                .replace("${IN}", in.toUri().toString()).replace("${OUT}", out.toUri().toString()).replace("${MODEL}", model.toString());
-        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
-        SqlSession.awaitAll(SqlSession.run(sql, SqlScript.statements(script), System.out), java.time.Duration.ofMinutes(5));
+        runExample("batch-parquet.sql", in, out);
 
         Map<String, JsonNode> rows = readJsonLines(out);
         assertThat(rows).hasSize(6);
@@ -197,6 +191,14 @@ class StreamSeekModelProviderITCase {
         sql.executeSql("CREATE MODEL " + name + " " + schema + " WITH ('provider' = 'streamseek', 'model.path' = '" + model + "')");
         assertThatThrownBy(() -> sql.explainSql("SELECT * FROM ML_PREDICT(TABLE prompts, MODEL " + name + ", DESCRIPTOR(" + column + "))"))
                 .hasStackTraceContaining(message);
+    }
+
+    /** Runs the README example {@code src/test/resources/sql/FILE} over {@code in} into {@code out} to its end. */
+    private static void runExample(String file, Path in, Path out) throws Exception {
+        String script = Files.readString(Path.of("src/test/resources/sql", file))
+                .replace("${IN}", in.toUri().toString()).replace("${OUT}", out.toUri().toString()).replace("${MODEL}", model.toString());
+        TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        SqlSession.awaitAll(SqlSession.run(sql, SqlScript.statements(script), System.out), java.time.Duration.ofMinutes(5));
     }
 
     private static Map<String, JsonNode> readJsonLines(Path out) throws IOException {
