@@ -98,7 +98,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("The broker is already running on port " + port);
         }
         port = requestedPort == 0 ? freePort() : checkPortFree(requestedPort, "Kafka");
-        int controllerPort = requestedControllerPort == 0 ? freePort() : requestedControllerPort;
+        int controllerPort = requestedControllerPort;
+        // Each free port is released once found, so the kernel may offer the broker's again.
+        while (controllerPort == 0 || (requestedControllerPort == 0 && controllerPort == port)) {
+            controllerPort = freePort();
+        }
         Map<String, String> props = brokerConfig(controllerPort);
         KafkaConfig config = new KafkaConfig(props, false);
         format(config);
