@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForCausalLM
 
 
-def dequantized_fp8_model(path, config):
+def dequantized_fp8_model(path, config, **load_kwargs):
     """DeepSeek-V3's weight_dequant: each FP8 weight times the scale of its 128x128 block, stored in
     bf16 (the official code's default dtype), then compared in f32 arithmetic like every checkpoint.
 
@@ -45,7 +45,7 @@ def dequantized_fp8_model(path, config):
         with open(f"{tmp}/config.json", "w") as f:
             json.dump(config_json, f)
         save_file(weights, f"{tmp}/model.safetensors")
-        return AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32, attn_implementation="eager")
+        return AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32, attn_implementation="eager", **load_kwargs)
 
 
 def main():

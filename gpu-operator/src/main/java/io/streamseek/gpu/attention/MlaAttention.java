@@ -19,7 +19,8 @@ import io.streamseek.gpu.model.StepBatch;
  * </ul>
  *
  * Both write the new tokens' latent rows into the cache first, then attend causally over positions
- * {@code [0, position]} for each token.
+ * {@code [0, position]} for each token — or, with DeepSeek Sparse Attention (DeepSeek-V3.2), over
+ * the {@code index_topk} of them its {@link LightningIndexer} selects, once there are more.
  */
 public final class MlaAttention {
 
@@ -34,12 +35,18 @@ public final class MlaAttention {
     private final Linear kvBValues;  // its value rows in f32, [heads × v, kv_lora_rank]: the naive path's values
     private final Linear[] absorbK;  // [head]: W_k[h]ᵀ [kv_lora_rank, nope], moves a query into latent space
     private final Linear[] absorbV;  // [head]: W_v[h] [v_head_dim, kv_lora_rank]
+    private final LightningIndexer indexer; // null: dense attention
 
     public MlaAttention(MlaSpec spec, MlaWeights weights, RotaryEmbedding rope, int layer) {
         this.spec = spec;
         this.weights = weights;
         this.rope = rope;
         this.layer = layer;
+        if ((spec.indexer() == null) != (weights.indexer() == null)) {
+            throw new IllegalArgumentException("layer " + layer + ": the attention's shape " + (spec.indexer() == null ? "has no" : "has an")
+                    + " indexer but its weights " + (weights.indexer() == null ? "have none" : "have one"));
+        }
+        this.indexer = spec.indexer() == null ? null : new LightningIndexer(spec.indexer(), weights.indexer(), rope, layer, spec.latentWidth());
         Linear b = weights.kvBProj();
         int lora = spec.kvLoraRank();
         int nope = spec.qkNopeHeadDim();
@@ -125,6 +132,9 @@ public final class MlaAttention {
                 Kernels.rmsNorm(s.qa, t * qLora, weights.qALayernorm(), spec.rmsNormEps(), s.qa, t * qLora, qLora);
             }
             s.workers.matmul(weights.qBProj(), s.qa, 0, qLora, s.q, 0, qWidth, numTokens);
+            if (indexer != null) {
+                indexer.project(x, hidden, s.qa, qLora, numTokens, s);
+            }
         } else {
             s.workers.matmul(weights.qBProj(), x, 0, hidden, s.q, 0, qWidth, numTokens);
         }
@@ -145,6 +155,9 @@ public final class MlaAttention {
                 Kernels.rmsNorm(s.kv, t * latent, weights.kvALayernorm(), spec.rmsNormEps(), row, ro, lora);
                 System.arraycopy(s.kv, t * latent + lora, row, ro + lora, ropeDim);
                 rope.rotate(row, ro + lora, ropeDim, 1, position);
+                if (indexer != null) {
+                    indexer.rotateAndCache(t, position, s, row, ro);
+                }
             }
             if (batch.path(i) == Path.NAIVE) {
                 // The expansion belongs to this segment, so its heads run before the next one's.
@@ -227,6 +240,20 @@ public final class MlaAttention {
             for (int pos = 0; pos < n; pos++) {
                 scores[pos] *= spec.softmaxScale();
             }
+            int chosen = s.selectedCount(i);
+            if (chosen > 0) {
+                // Positions the indexer left out weigh exactly zero after the softmax.
+                int[] selected = s.selected();
+                int next = s.selectedOffset(i);
+                int end = next + chosen;
+                for (int pos = 0; pos < n; pos++) {
+                    if (next < end && selected[next] == pos) {
+                        next++;
+                    } else {
+                        scores[pos] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
             Kernels.softmax(scores, 0, n);
             Kernels.weightedRows(scores, 0, n, s.values, h * v, heads * v, s.attn, t * heads * v + h * v, v);
         }
@@ -274,9 +301,22 @@ public final class MlaAttention {
         LatentCache cache = s.taskCache(i);
         float[][] rows = b.rows;
         int[] offsets = b.offsets;
-        for (int pos = 0; pos < context; pos++) {
-            rows[pos] = cache.rowArray(layer, pos);
-            offsets[pos] = cache.rowOffset(layer, pos);
+        int chosen = s.selectedCount(i);
+        if (chosen > 0) {
+            // Sparse: only the rows the indexer selected, in ascending position as densely.
+            int[] selected = s.selected();
+            int first = s.selectedOffset(i);
+            for (int j = 0; j < chosen; j++) {
+                int pos = selected[first + j];
+                rows[j] = cache.rowArray(layer, pos);
+                offsets[j] = cache.rowOffset(layer, pos);
+            }
+            context = chosen;
+        } else {
+            for (int pos = 0; pos < context; pos++) {
+                rows[pos] = cache.rowArray(layer, pos);
+                offsets[pos] = cache.rowOffset(layer, pos);
+            }
         }
         float[] scores = b.scores; // [pos, head - h0]
         int n = h1 - h0;
@@ -307,11 +347,19 @@ public final class MlaAttention {
         for (int h = 0; h < absorbK.length; h++) {
             bytes += absorbK[h].bytes() + absorbV[h].bytes();
         }
+        if (indexer != null) {
+            bytes += indexer.weights().bytes();
+        }
         return weights.qAProj() == null ? bytes : bytes + weights.qAProj().bytes();
     }
 
     public MlaSpec spec() {
         return spec;
+    }
+
+    /** DeepSeek Sparse Attention's indexer of this layer; null for dense attention. */
+    public LightningIndexer indexer() {
+        return indexer;
     }
 
     /** The layer's weights as loaded: what a device backend uploads. */

@@ -34,6 +34,21 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     float[] oLatent; // [absorbed tokens, heads, kv_lora_rank]
     final Slice[] slices;
 
+    // DeepSeek Sparse Attention: the indexer's step buffers and each task's selected positions.
+    float[] indexQ = new float[0]; // [tokens, index_n_heads × index_head_dim]
+    float[] indexK = new float[0]; // [tokens, index_head_dim]
+    float[] indexW = new float[0]; // [tokens, index_n_heads]
+    private int[] selected = new int[0];      // [task, index_topk]: ascending positions
+    private int[] selectedCount = new int[0]; // [task]: 0 when the task attends densely
+    private float[] indexScores = new float[0]; // [task, context]: shared by the slices when tasks are few
+    private int scoreStride;
+    private int[] scoreChunkEnds = new int[0];  // [task]: position chunks of it and of the tasks before it
+    private LightningIndexer indexer;
+    private boolean denseAttention;
+
+    /** Positions one slice scores at a time when few queries share the cores: two wake-ups per layer. */
+    private static final int SCORE_CHUNK = 512;
+
     // The tasks of one attend(): token t attends over `context` positions of `cache`.
     int taskCount;
     private int[] taskToken = new int[0];
@@ -43,7 +58,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     private MlaAttention layer;
     private Pass pass;
 
-    private enum Pass { NAIVE, ABSORB_QUERY, ATTEND_LATENT, ABSORB_OUTPUT, ABSORBED_HEAD_GROUPS }
+    private enum Pass { NAIVE, ABSORB_QUERY, ATTEND_LATENT, ABSORB_OUTPUT, ABSORBED_HEAD_GROUPS, INDEX_SELECT, INDEX_SCORES, INDEX_TOPK }
 
     /**
      * Heads per task of the fused absorbed pass: a multiple of 4, the head groups of
@@ -60,6 +75,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         float[][] rows = new float[0][]; // [context]: the array holding each position's latent row
         int[] offsets = new int[0];      // [context]: the row's offset in it
         float[] keys = new float[0];     // [qk_head_dim, context rounded up to whole vectors]: one head's keys, transposed (naive)
+        float[] indexScores = new float[0]; // [context]: one task's indexer scores
+        int[] heap = new int[0];            // [index_topk]: the top-k selection's heap
     }
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
@@ -114,6 +131,95 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         }
     }
 
+    /**
+     * Attend to every cached position even where the model's indexer would select: the dense
+     * baseline a benchmark compares DeepSeek Sparse Attention with. Not the model's output.
+     */
+    public void denseAttention(boolean dense) {
+        this.denseAttention = dense;
+    }
+
+    void ensureIndexer(int tokens, int queryWidth, int keyWidth, int heads) {
+        if (indexQ.length < tokens * queryWidth) {
+            indexQ = new float[tokens * queryWidth];
+            indexK = new float[tokens * keyWidth];
+            indexW = new float[tokens * heads];
+        }
+    }
+
+    /** Whether task {@code i} attends only to its selected positions ({@link #selected}). */
+    int selectedCount(int i) {
+        return indexer == null ? 0 : selectedCount[i];
+    }
+
+    /** The array of task {@code i}'s selected positions, ascending from {@link #selectedOffset}. */
+    int[] selected() {
+        return selected;
+    }
+
+    int selectedOffset(int i) {
+        return i * indexer.spec().topk();
+    }
+
+    /**
+     * The indexer's choice for every task whose context is longer than {@code index_topk}: with
+     * at least as many tasks as slices, each slice scores and selects whole tasks; with fewer
+     * (decode of a few sequences), the slices share the scoring of each task's positions, then
+     * select. Every score is computed the same way either way.
+     */
+    private void select(LightningIndexer indexer) {
+        this.indexer = indexer;
+        if (selectedCount.length < taskCount) {
+            selectedCount = new int[Math.max(taskCount, 2 * selectedCount.length)];
+        }
+        int k = indexer.spec().topk();
+        if (selected.length < taskCount * k) {
+            selected = new int[selectedCount.length * k];
+        }
+        int sparseTasks = 0;
+        int widest = 0;
+        for (int i = 0; i < taskCount; i++) {
+            selectedCount[i] = 0;
+            if (!denseAttention && indexer.sparse(taskContext[i])) {
+                sparseTasks++;
+                widest = Math.max(widest, taskContext[i]);
+            }
+        }
+        if (sparseTasks == 0) {
+            return;
+        }
+        for (Slice slice : slices) {
+            if (slice.heap.length < k) {
+                slice.heap = new int[k];
+            }
+        }
+        if (taskCount >= slices.length) {
+            for (Slice slice : slices) {
+                if (slice.indexScores.length < widest) {
+                    slice.indexScores = new float[Math.max(widest, 2 * slice.indexScores.length)];
+                }
+            }
+            runPass(Pass.INDEX_SELECT);
+            return;
+        }
+        scoreStride = widest;
+        if (indexScores.length < taskCount * widest) {
+            indexScores = new float[taskCount * widest];
+        }
+        if (scoreChunkEnds.length < taskCount) {
+            scoreChunkEnds = new int[selectedCount.length];
+        }
+        int chunks = 0;
+        for (int i = 0; i < taskCount; i++) {
+            if (!denseAttention && indexer.sparse(taskContext[i])) {
+                chunks += (taskContext[i] + SCORE_CHUNK - 1) / SCORE_CHUNK;
+            }
+            scoreChunkEnds[i] = chunks;
+        }
+        runPass(Pass.INDEX_SCORES);
+        runPass(Pass.INDEX_TOPK);
+    }
+
     void clearTasks() {
         taskCount = 0;
     }
@@ -147,6 +253,9 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
     void attend(MlaAttention layer, boolean naive) {
         this.layer = layer;
         try {
+            if (layer.indexer() != null) {
+                select(layer.indexer());
+            }
             if (naive) {
                 runPass(Pass.NAIVE);
             } else if (taskCount < slices.length && spec.numHeads() > HEAD_GROUP) {
@@ -159,6 +268,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         } finally {
             this.layer = null;
             this.pass = null;
+            this.indexer = null;
             java.util.Arrays.fill(taskCache, 0, taskCount, null);
         }
     }
@@ -202,6 +312,32 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             case ABSORB_OUTPUT -> {
                 for (int h = next.getAndIncrement(); h < heads; h = next.getAndIncrement()) {
                     layer.absorbOutput(h, this, buffers);
+                }
+            }
+            case INDEX_SELECT -> {
+                for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
+                    if (!denseAttention && indexer.sparse(taskContext[i])) {
+                        indexer.scores(this, i, 0, taskContext[i], buffers.indexScores, 0);
+                        selectedCount[i] = indexer.topk(buffers.indexScores, 0, taskContext[i], selected, selectedOffset(i), buffers.heap);
+                    }
+                }
+            }
+            case INDEX_SCORES -> {
+                int total = taskCount == 0 ? 0 : scoreChunkEnds[taskCount - 1];
+                int i = 0;
+                for (int c = next.getAndIncrement(); c < total; c = next.getAndIncrement()) {
+                    while (c >= scoreChunkEnds[i]) {
+                        i++;
+                    }
+                    int from = (c - (i == 0 ? 0 : scoreChunkEnds[i - 1])) * SCORE_CHUNK;
+                    indexer.scores(this, i, from, Math.min(taskContext[i], from + SCORE_CHUNK), indexScores, i * scoreStride);
+                }
+            }
+            case INDEX_TOPK -> {
+                for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
+                    if (!denseAttention && indexer.sparse(taskContext[i])) {
+                        selectedCount[i] = indexer.topk(indexScores, i * scoreStride, taskContext[i], selected, selectedOffset(i), buffers.heap);
+                    }
                 }
             }
             case NAIVE -> {

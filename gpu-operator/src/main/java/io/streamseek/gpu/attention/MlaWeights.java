@@ -15,12 +15,13 @@ import io.streamseek.gpu.backend.cpu.Linear;
  * @param kvBHeads {@code kv_b_proj} per head as a split-layout GGUF stores it ({@code [0][h]}:
  *     {@code W_k[h]ᵀ [kv_lora_rank, nope]}, {@code [1][h]}: {@code W_v[h] [v_head_dim, kv_lora_rank]}),
  *     which the absorbed path then reads in their stored format; null otherwise
+ * @param indexer {@code indexer.*}, DeepSeek Sparse Attention's lightning indexer; null for dense attention
  */
 public record MlaWeights(Linear qAProj, float[] qALayernorm, Linear qBProj, Linear kvAProjWithMqa,
-                         float[] kvALayernorm, Linear kvBProj, Linear oProj, Linear[][] kvBHeads) {
+                         float[] kvALayernorm, Linear kvBProj, Linear oProj, Linear[][] kvBHeads, IndexerWeights indexer) {
 
     public MlaWeights(Linear qAProj, float[] qALayernorm, Linear qBProj, Linear kvAProjWithMqa, float[] kvALayernorm, Linear kvBProj,
                       Linear oProj) {
-        this(qAProj, qALayernorm, qBProj, kvAProjWithMqa, kvALayernorm, kvBProj, oProj, null);
+        this(qAProj, qALayernorm, qBProj, kvAProjWithMqa, kvALayernorm, kvBProj, oProj, null, null);
     }
 }

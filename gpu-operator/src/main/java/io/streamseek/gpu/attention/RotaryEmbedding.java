@@ -95,6 +95,30 @@ public final class RotaryEmbedding {
         }
     }
 
+    /**
+     * {@link #rotate} in the half-split layout — value {@code i} paired with {@code i + dim/2}, by the
+     * same angle {@code position × inv_freq[i]} — which DeepSeek-V3.2's indexer uses for its queries
+     * and keys (its {@code apply_rotary_emb(..., interleaved=False)}), unlike MLA's interleaved pairs.
+     */
+    public void rotateHalves(float[] x, int offset, int stride, int heads, int position) {
+        if (position < 0 || position >= maxPositions) {
+            throw new IllegalArgumentException("position " + position + " is outside the model's context of " + maxPositions + " tokens");
+        }
+        int half = dim / 2;
+        int table = position * half;
+        for (int h = 0; h < heads; h++) {
+            int base = offset + h * stride;
+            for (int i = 0; i < half; i++) {
+                float c = cos[table + i];
+                float s = sin[table + i];
+                float a = x[base + i];
+                float b = x[base + half + i];
+                x[base + i] = a * c - b * s;
+                x[base + half + i] = b * c + a * s;
+            }
+        }
+    }
+
     /** {@code cos(position × inv_freq[i]) × mscale}, {@code [max_positions, dim / 2]}; shared, not copied: do not modify. */
     public float[] cosTable() {
         return cos;

@@ -81,7 +81,7 @@ final class BenchCommand {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             out.printf(java.util.Locale.ROOT, "loaded %s in %.1f s (%.0f MB of weights in the heap)%n", checkpoint.path(),
                     (System.nanoTime() - loadStarted) / 1e9, checkpoint.tensorBytes() / 1e6);
-            mlaBytesPerToken = 4L * model.mlaSpec().latentWidth() * model.numLayers();
+            mlaBytesPerToken = 4L * model.mlaSpec().cacheRowWidth() * model.numLayers();
             mhaBytesPerToken = 4L * model.mlaSpec().multiHeadCacheWidth() * model.numLayers();
             err.println("warming up...");
             // Both the batched and the single-sequence paths, so that no level pays for their compilation.

@@ -11,13 +11,13 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code make-model --preset {tiny,tiny-v2,tiny-k,small,bench,v2-lite} --out DIR [--seed N] [--dtype f32|bf16] [--fp8]}:
+ * {@code make-model --preset {tiny,tiny-v2,tiny-k,tiny-v32,small,bench,bench-v32,v2-lite} --out DIR [--seed N] [--dtype f32|bf16] [--fp8]}:
  * writes a randomly initialised checkpoint of this architecture in Hugging Face format.
  */
 final class MakeModelCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: ./streamseek make-model --preset {tiny,tiny-v2,tiny-k,small,bench,v2-lite} --out DIR [--seed N] [--dtype f32|bf16] [--fp8]",
+            "usage: ./streamseek make-model --preset {tiny,tiny-v2,tiny-k,tiny-v32,small,bench,bench-v32,v2-lite} --out DIR [--seed N] [--dtype f32|bf16] [--fp8]",
             "  Writes a randomly initialised DeepSeek-architecture checkpoint (config.json, model.safetensors,",
             "  tokenizer.json, tokenizer_config.json)",
             "  for tests, the demo and benchmarks. Same preset, seed and dtype give identical files.",

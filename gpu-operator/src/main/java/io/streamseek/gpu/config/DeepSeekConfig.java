@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A DeepSeek-V2/V3 {@code config.json} ({@code model_type} {@code deepseek_v2} or {@code deepseek_v3}),
- * in the checkpoint's own vocabulary. Each component is named
+ * A DeepSeek-V2/V3/V3.2 {@code config.json} ({@code model_type} {@code deepseek_v2}, {@code deepseek_v3}
+ * or {@code deepseek_v32}), in the checkpoint's own vocabulary. Each component is named
  * after its JSON key (camelCase) and defaults as Hugging Face's DeepSeek config classes do.
  *
  * @param hiddenSize {@code hidden_size}: width of the residual stream
@@ -46,6 +46,7 @@ import java.util.List;
  * @param eosTokenIds {@code eos_token_id} (an int or a list)
  * @param numNextnPredictLayers {@code num_nextn_predict_layers}: MTP layers stored after the decoder layers
  * @param fp8BlockSize {@code quantization_config.weight_block_size} of an fp8 checkpoint; null otherwise
+ * @param sparseAttention DeepSeek Sparse Attention's indexer ({@code deepseek_v32}); null for dense MLA
  */
 public record DeepSeekConfig(
         int hiddenSize, int numHiddenLayers, int numAttentionHeads, int vocabSize, float rmsNormEps,
@@ -55,9 +56,53 @@ public record DeepSeekConfig(
         int firstKDenseReplace, int moeLayerFreq, String topkMethod, int nGroup, int topkGroup, String scoringFunc,
         boolean normTopkProb, float routedScalingFactor,
         double ropeTheta, Yarn yarn,
-        int bosTokenId, List<Integer> eosTokenIds, int numNextnPredictLayers, int[] fp8BlockSize) {
+        int bosTokenId, List<Integer> eosTokenIds, int numNextnPredictLayers, int[] fp8BlockSize, SparseAttention sparseAttention) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * DeepSeek Sparse Attention (DeepSeek-V3.2): in every layer a lightning indexer scores the cached
+     * tokens and MLA attends only to the best {@code index_topk} of them.
+     *
+     * @param indexNHeads {@code index_n_heads}: the indexer's query heads (64 in DeepSeek-V3.2)
+     * @param indexHeadDim {@code index_head_dim}: width of its query heads and of its one key per
+     *     token (128), of which the first {@code qk_rope_head_dim} carry rotary embedding
+     * @param indexTopk {@code index_topk}: tokens each query attends to (2048)
+     */
+    public record SparseAttention(int indexNHeads, int indexHeadDim, int indexTopk) {
+    }
+
+    /** A dense-attention (V2/V3) config: no indexer. */
+    public DeepSeekConfig(int hiddenSize, int numHiddenLayers, int numAttentionHeads, int vocabSize, float rmsNormEps,
+                          int maxPositionEmbeddings, boolean tieWordEmbeddings,
+                          int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim,
+                          int intermediateSize, int moeIntermediateSize, int nRoutedExperts, int nSharedExperts, int numExpertsPerTok,
+                          int firstKDenseReplace, int moeLayerFreq, String topkMethod, int nGroup, int topkGroup, String scoringFunc,
+                          boolean normTopkProb, float routedScalingFactor, double ropeTheta, Yarn yarn,
+                          int bosTokenId, List<Integer> eosTokenIds, int numNextnPredictLayers, int[] fp8BlockSize) {
+        this(hiddenSize, numHiddenLayers, numAttentionHeads, vocabSize, rmsNormEps, maxPositionEmbeddings, tieWordEmbeddings,
+                qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim, intermediateSize, moeIntermediateSize, nRoutedExperts,
+                nSharedExperts, numExpertsPerTok, firstKDenseReplace, moeLayerFreq, topkMethod, nGroup, topkGroup, scoringFunc,
+                normTopkProb, routedScalingFactor, ropeTheta, yarn, bosTokenId, eosTokenIds, numNextnPredictLayers, fp8BlockSize, null);
+    }
+
+    /** This config with DeepSeek Sparse Attention's indexer (or without it, for {@code null}). */
+    public DeepSeekConfig withSparseAttention(SparseAttention indexer) {
+        return new DeepSeekConfig(hiddenSize, numHiddenLayers, numAttentionHeads, vocabSize, rmsNormEps, maxPositionEmbeddings,
+                tieWordEmbeddings, qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim, intermediateSize, moeIntermediateSize,
+                nRoutedExperts, nSharedExperts, numExpertsPerTok, firstKDenseReplace, moeLayerFreq, topkMethod, nGroup, topkGroup,
+                scoringFunc, normTopkProb, routedScalingFactor, ropeTheta, yarn, bosTokenId, eosTokenIds, numNextnPredictLayers,
+                fp8BlockSize, indexer);
+    }
+
+    /** This config with fp8 weights in blocks of {@code weightBlockSize} (or without, for {@code null}). */
+    public DeepSeekConfig withFp8BlockSize(int[] weightBlockSize) {
+        return new DeepSeekConfig(hiddenSize, numHiddenLayers, numAttentionHeads, vocabSize, rmsNormEps, maxPositionEmbeddings,
+                tieWordEmbeddings, qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim, intermediateSize, moeIntermediateSize,
+                nRoutedExperts, nSharedExperts, numExpertsPerTok, firstKDenseReplace, moeLayerFreq, topkMethod, nGroup, topkGroup,
+                scoringFunc, normTopkProb, routedScalingFactor, ropeTheta, yarn, bosTokenId, eosTokenIds, numNextnPredictLayers,
+                weightBlockSize, sparseAttention);
+    }
 
     /** {@code rope_scaling} of type yarn. */
     public record Yarn(double factor, int originalMaxPositionEmbeddings, double betaFast, double betaSlow,
@@ -93,6 +138,18 @@ public record DeepSeekConfig(
             }
             if (!topkMethod.equals("greedy") && (topkGroup < 1 || topkGroup > nGroup)) {
                 throw invalid("topk_group", topkGroup, "must be between 1 and n_group (" + nGroup + ")");
+            }
+        }
+        if (sparseAttention != null) {
+            positive("index_n_heads", sparseAttention.indexNHeads());
+            positive("index_topk", sparseAttention.indexTopk());
+            if (sparseAttention.indexHeadDim() < qkRopeHeadDim) {
+                throw invalid("index_head_dim", sparseAttention.indexHeadDim(), "must be at least qk_rope_head_dim (" + qkRopeHeadDim
+                        + "): the indexer's rotary part comes first in it");
+            }
+            if (qLoraRank <= 0) {
+                throw invalid("q_lora_rank", qLoraRank == 0 ? "null" : qLoraRank, "must be positive with DeepSeek Sparse Attention: "
+                        + "the indexer's queries are projected from the normalised q_a_proj output");
             }
         }
         eosTokenIds = List.copyOf(eosTokenIds);
@@ -148,8 +205,10 @@ public record DeepSeekConfig(
             }
         }
         String modelType = modelType(c);
-        // DeepSeek-V3's config class defaults to its own router; V2's to greedy softmax.
-        boolean v3 = modelType.equals("deepseek_v3");
+        // DeepSeek-V3's and V3.2's config classes default to V3's router; V2's to greedy softmax.
+        boolean v3 = !modelType.equals("deepseek_v2");
+        SparseAttention indexer = modelType.equals("deepseek_v32")
+                ? new SparseAttention(required(c, "index_n_heads"), required(c, "index_head_dim"), required(c, "index_topk")) : null;
         return new DeepSeekConfig(
                 required(c, "hidden_size"), required(c, "num_hidden_layers"), required(c, "num_attention_heads"),
                 required(c, "vocab_size"), (float) c.path("rms_norm_eps").asDouble(1e-6),
@@ -166,7 +225,7 @@ public record DeepSeekConfig(
                 (float) c.path("routed_scaling_factor").asDouble(1.0),
                 ropeTheta, yarn,
                 c.path("bos_token_id").isNumber() ? c.get("bos_token_id").asInt() : -1, eos,
-                c.path("num_nextn_predict_layers").asInt(0), blockSize);
+                c.path("num_nextn_predict_layers").asInt(0), blockSize, indexer);
     }
 
     /**
@@ -177,17 +236,12 @@ public record DeepSeekConfig(
         JsonNode type = c.get("model_type");
         if (type == null || !type.isTextual()) {
             throw new IllegalArgumentException("config.json: model_type is " + (type == null ? "missing" : "not a string: " + type)
-                    + "; DeepSeek-V2/V3 checkpoints say deepseek_v2 or deepseek_v3");
+                    + "; DeepSeek checkpoints say deepseek_v2, deepseek_v3 or deepseek_v32");
         }
         return switch (type.asText()) {
-            case "deepseek_v2", "deepseek_v3" -> type.asText();
-            // Its MLA and MoE tensors would load, so it must be stopped here: run as V3 it would
-            // ignore every layer's indexer and attend densely, a different model's output.
-            case "deepseek_v32" -> throw invalid("model_type", "'deepseek_v32'", "(DeepSeek-V3.2: DeepSeek Sparse Attention, a lightning "
-                    + "indexer in every layer choosing the index_topk tokens MLA attends to) is not supported yet; this engine runs "
-                    + "deepseek_v2 and deepseek_v3");
-            default -> throw invalid("model_type", "'" + type.asText() + "'", "is not supported; this engine runs deepseek_v2 and "
-                    + "deepseek_v3 (MLA and DeepSeekMoE)");
+            case "deepseek_v2", "deepseek_v3", "deepseek_v32" -> type.asText();
+            default -> throw invalid("model_type", "'" + type.asText() + "'", "is not supported; this engine runs deepseek_v2, "
+                    + "deepseek_v3 (MLA and DeepSeekMoE) and deepseek_v32 (with DeepSeek Sparse Attention)");
         };
     }
 
@@ -208,10 +262,14 @@ public record DeepSeekConfig(
     /** The config as {@code config.json} content, for checkpoints this project writes (their writer adds {@code torch_dtype}). */
     public ObjectNode toJson() {
         ObjectNode c = JSON.createObjectNode();
-        // V3's router (noaux_tc) is what tells the two architectures apart in a config.
-        boolean v3 = topkMethod.equals("noaux_tc");
-        c.putArray("architectures").add(v3 ? "DeepseekV3ForCausalLM" : "DeepseekV2ForCausalLM");
-        c.put("model_type", v3 ? "deepseek_v3" : "deepseek_v2");
+        // The indexer makes it V3.2; otherwise V3's router (noaux_tc) tells V3 from V2.
+        String type = sparseAttention != null ? "deepseek_v32" : topkMethod.equals("noaux_tc") ? "deepseek_v3" : "deepseek_v2";
+        c.putArray("architectures").add(switch (type) {
+            case "deepseek_v32" -> "DeepseekV32ForCausalLM";
+            case "deepseek_v3" -> "DeepseekV3ForCausalLM";
+            default -> "DeepseekV2ForCausalLM";
+        });
+        c.put("model_type", type);
         c.put("hidden_size", hiddenSize).put("num_hidden_layers", numHiddenLayers).put("num_attention_heads", numAttentionHeads)
                 .put("num_key_value_heads", numAttentionHeads).put("vocab_size", vocabSize).put("rms_norm_eps", rmsNormEps)
                 .put("max_position_embeddings", maxPositionEmbeddings).put("tie_word_embeddings", tieWordEmbeddings);
@@ -242,6 +300,10 @@ public record DeepSeekConfig(
         if (eosTokenIds.size() == 1) {
             c.put("eos_token_id", eosTokenIds.get(0));
         }
+        if (sparseAttention != null) {
+            c.put("index_n_heads", sparseAttention.indexNHeads()).put("index_head_dim", sparseAttention.indexHeadDim())
+                    .put("index_topk", sparseAttention.indexTopk());
+        }
         if (fp8BlockSize != null) {
             ObjectNode q = c.putObject("quantization_config");
             q.put("quant_method", "fp8").put("fmt", "e4m3").put("activation_scheme", "dynamic");
@@ -254,7 +316,7 @@ public record DeepSeekConfig(
         JsonNode value = c.get(key);
         if (value == null || !value.isNumber()) {
             throw new IllegalArgumentException("config.json: " + key + " is " + (value == null ? "missing" : "not a number: " + value)
-                    + "; DeepSeek-V2/V3 checkpoints define it");
+                    + "; DeepSeek checkpoints define it");
         }
         return value.asInt();
     }

@@ -62,7 +62,7 @@ public final class Engine implements AutoCloseable {
     public Engine(DeepSeekModel model, EngineConfig config) {
         this.model = model;
         this.config = config;
-        this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().latentWidth(), config.blockSize(), config.cacheBytes());
+        this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().cacheRowWidth(), config.blockSize(), config.cacheBytes());
         BlockManager blocks = new BlockManager(new BlockAllocator(store.numBlocks(), config.blockSize()), config.prefixSecret());
         this.scheduler = new Scheduler(blocks, store, config.maxNumSeqs(), config.maxTokensPerStep());
         this.runner = Backends.open(model, config, store);
@@ -217,7 +217,7 @@ public final class Engine implements AutoCloseable {
             totalTokens += w.count();
         }
         long weightBytes = model.stepWeightBytes(runner.lastStepExperts());
-        long cacheBytesPerPosition = 4L * model.numLayers() * model.mlaSpec().latentWidth();
+        long cacheBytesPerPosition = 4L * model.numLayers() * model.mlaSpec().cacheRowWidth();
         long blockBytes = cacheBytesPerPosition * config.blockSize();
         long handedOut = 0;
         for (int i = 0; i < n; i++) {

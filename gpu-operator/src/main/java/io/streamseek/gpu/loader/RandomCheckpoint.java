@@ -95,6 +95,16 @@ public final class RandomCheckpoint {
             addNorm(a + "kv_a_layernorm.weight", c.kvLoraRank());
             addLinear(a + "kv_b_proj.weight", heads * (c.qkNopeHeadDim() + c.vHeadDim()), c.kvLoraRank());
             addLinear(a + "o_proj.weight", hidden, heads * c.vHeadDim());
+            if (c.sparseAttention() != null) {
+                // As DeepSeek-V3.2 ships: the two projections in the linear weights' format (fp8
+                // with --fp8), weights_proj and the key's LayerNorm in the base dtype.
+                DeepSeekConfig.SparseAttention dsa = c.sparseAttention();
+                addLinear(a + "indexer.wq_b.weight", dsa.indexNHeads() * dsa.indexHeadDim(), c.qLoraRank());
+                addLinear(a + "indexer.wk.weight", dsa.indexHeadDim(), hidden);
+                addNorm(a + "indexer.k_norm.weight", dsa.indexHeadDim());
+                addFloat(a + "indexer.k_norm.bias", new long[] {dsa.indexHeadDim()}, 0.1f, 0f);
+                addFloat(a + "indexer.weights_proj.weight", new long[] {dsa.indexNHeads(), hidden}, fanHidden, 0f);
+            }
             String m = p + "mlp.";
             if (c.isMoeLayer(i)) {
                 addFloat(m + "gate.weight", new long[] {c.nRoutedExperts(), hidden}, fanHidden, 0f);
@@ -222,11 +232,6 @@ public final class RandomCheckpoint {
     }
 
     private static DeepSeekConfig withFp8(DeepSeekConfig c) {
-        return new DeepSeekConfig(c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.vocabSize(), c.rmsNormEps(),
-                c.maxPositionEmbeddings(), c.tieWordEmbeddings(), c.qLoraRank(), c.kvLoraRank(), c.qkNopeHeadDim(),
-                c.qkRopeHeadDim(), c.vHeadDim(), c.intermediateSize(), c.moeIntermediateSize(), c.nRoutedExperts(),
-                c.nSharedExperts(), c.numExpertsPerTok(), c.firstKDenseReplace(), c.moeLayerFreq(), c.topkMethod(), c.nGroup(),
-                c.topkGroup(), c.scoringFunc(), c.normTopkProb(), c.routedScalingFactor(), c.ropeTheta(), c.yarn(),
-                c.bosTokenId(), c.eosTokenIds(), c.numNextnPredictLayers(), new int[] {128, 128});
+        return c.withFp8BlockSize(new int[] {128, 128});
     }
 }

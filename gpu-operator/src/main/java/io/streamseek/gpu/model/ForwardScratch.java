@@ -31,6 +31,14 @@ public final class ForwardScratch {
         this.hidden = new float[0];
     }
 
+    /**
+     * Attend densely even where a DeepSeek-V3.2 model's indexer would select (benchmarks' baseline;
+     * not the model's output). No effect on dense-attention models.
+     */
+    public void denseAttention(boolean dense) {
+        mla.denseAttention(dense);
+    }
+
     /** What the expert-parallel ranks did so far with this scratch. */
     public ExpertLoad.Snapshot expertLoad() {
         return moe.dispatcher().load().snapshot();

@@ -1,5 +1,7 @@
 package io.streamseek.gpu.model;
 
+import io.streamseek.gpu.attention.IndexerSpec;
+import io.streamseek.gpu.attention.IndexerWeights;
 import io.streamseek.gpu.attention.MlaAttention;
 import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.attention.MlaWeights;
@@ -86,8 +88,10 @@ public final class ModelLoader {
 
     public static MlaSpec mlaSpec(DeepSeekConfig c) {
         RotaryEmbedding.Yarn yarn = yarn(c);
+        DeepSeekConfig.SparseAttention dsa = c.sparseAttention();
+        IndexerSpec indexer = dsa == null ? null : new IndexerSpec(dsa.indexNHeads(), dsa.indexHeadDim(), dsa.indexTopk(), c.qkRopeHeadDim());
         return new MlaSpec(c.hiddenSize(), c.numAttentionHeads(), c.qLoraRank(), c.kvLoraRank(), c.qkNopeHeadDim(),
-                c.qkRopeHeadDim(), c.vHeadDim(), c.rmsNormEps(), RotaryEmbedding.softmaxScale(c.qkHeadDim(), yarn));
+                c.qkRopeHeadDim(), c.vHeadDim(), c.rmsNormEps(), RotaryEmbedding.softmaxScale(c.qkHeadDim(), yarn), indexer);
     }
 
     private static RotaryEmbedding.Yarn yarn(DeepSeekConfig c) {
@@ -124,7 +128,17 @@ public final class ModelLoader {
                 checkpoint.linear(p + "kv_b_proj.weight", heads * (c.qkNopeHeadDim() + c.vHeadDim()), c.kvLoraRank(),
                         "num_attention_heads × (qk_nope_head_dim + v_head_dim), kv_lora_rank"),
                 checkpoint.linear(p + "o_proj.weight", hidden, heads * c.vHeadDim(), "hidden_size, num_attention_heads × v_head_dim"),
-                checkpoint.kvBHeads(layer));
+                checkpoint.kvBHeads(layer), c.sparseAttention() == null ? null : indexerWeights(checkpoint, c, p + "indexer."));
+    }
+
+    private static IndexerWeights indexerWeights(Checkpoint checkpoint, DeepSeekConfig c, String p) {
+        DeepSeekConfig.SparseAttention dsa = c.sparseAttention();
+        int dim = dsa.indexHeadDim();
+        return new IndexerWeights(
+                checkpoint.linear(p + "wq_b.weight", dsa.indexNHeads() * dim, c.qLoraRank(), "index_n_heads × index_head_dim, q_lora_rank"),
+                checkpoint.linear(p + "wk.weight", dim, c.hiddenSize(), "index_head_dim, hidden_size"),
+                checkpoint.vector(p + "k_norm.weight", dim), checkpoint.vector(p + "k_norm.bias", dim),
+                checkpoint.linear(p + "weights_proj.weight", dsa.indexNHeads(), c.hiddenSize(), "index_n_heads, hidden_size"));
     }
 
     private static Mlp mlp(Checkpoint checkpoint, String p, int inter, int hidden, String interKey) {

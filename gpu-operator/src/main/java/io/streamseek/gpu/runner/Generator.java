@@ -57,7 +57,7 @@ public final class Generator {
         }
         int vocab = model.spec().vocabSize();
         int capacity = Math.min(context, prompt.length + maxTokens);
-        SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), capacity);
+        SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), capacity);
         Sampler sampler = Sampler.create(params, vocab);
         float[] logits = promptLogits != null ? promptLogits : new float[vocab];
 

@@ -44,7 +44,7 @@ class BackendsTest {
     }
 
     private static PagedLatentStore store(EngineConfig config) {
-        return new PagedLatentStore(model.numLayers(), model.mlaSpec().latentWidth(), config.blockSize(), config.cacheBytes());
+        return new PagedLatentStore(model.numLayers(), model.mlaSpec().cacheRowWidth(), config.blockSize(), config.cacheBytes());
     }
 
     private static EngineConfig config(Backend backend) {

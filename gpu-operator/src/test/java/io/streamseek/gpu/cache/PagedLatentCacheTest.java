@@ -29,7 +29,7 @@ class PagedLatentCacheTest {
         try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = new CpuWorkers(2)) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
-            int width = model.mlaSpec().latentWidth();
+            int width = model.mlaSpec().cacheRowWidth();
             int[] prompt = {0, 17, 300, 44, 9, 120, 7, 7, 501, 3, 88, 64, 2, 19};
             float[] expected = new float[vocab];
             model.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(model.numLayers(), width, 32), Path.NAIVE, false,

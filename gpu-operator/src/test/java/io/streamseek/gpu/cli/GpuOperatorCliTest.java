@@ -94,7 +94,7 @@ class GpuOperatorCliTest {
         assertThat(noPreset.status).isEqualTo(2);
         assertThat(noPreset.err).startsWith("make-model: --preset is required");
         Result badPreset = run("make-model", "--preset", "huge", "--out", dir.toString());
-        assertThat(badPreset.err).startsWith("make-model: unknown preset 'huge'; use tiny, tiny-v2, tiny-k, small, bench or v2-lite");
+        assertThat(badPreset.err).startsWith("make-model: unknown preset 'huge'; use tiny, tiny-v2, tiny-k, tiny-v32, small, bench, bench-v32 or v2-lite");
         Result typo = run("infer", "--model", dir.toString(), "--prompt-idz", "1");
         assertThat(typo.err).startsWith("infer: unknown option '--prompt-idz'");
         Result text = run("infer", "--model", dir.toString(), "--prompt", "hello");

@@ -63,7 +63,7 @@ class CostAccountingTest {
     @Test
     void costsAddUpUnderPreemptionAndPrefixReuse() throws Exception {
         long cachePositions = 40;
-        long blockBytes = 4L * model.numLayers() * model.mlaSpec().latentWidth() * 4;
+        long blockBytes = 4L * model.numLayers() * model.mlaSpec().cacheRowWidth() * 4;
         // 3.60 USD per device-hour is 1e-12 USD per nanosecond: amounts are checkable exactly.
         EngineConfig config = EngineConfig.builder().blockSize(4).cacheBytes(cachePositions / 4 * blockBytes).maxNumSeqs(6)
                 .maxTokensPerStep(12).threads(2).prefixSecret("k".getBytes(StandardCharsets.UTF_8))

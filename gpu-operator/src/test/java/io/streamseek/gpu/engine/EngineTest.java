@@ -48,7 +48,7 @@ class EngineTest {
     }
 
     private static EngineConfig config(long cacheTokens, int maxNumSeqs, int maxTokensPerStep, int maxWaiting) {
-        long bytes = cacheTokens * 4L * model.numLayers() * model.mlaSpec().latentWidth();
+        long bytes = cacheTokens * 4L * model.numLayers() * model.mlaSpec().cacheRowWidth();
         return EngineConfig.builder().blockSize(4).cacheBytes(bytes).maxNumSeqs(maxNumSeqs).maxTokensPerStep(maxTokensPerStep)
                 .maxWaiting(maxWaiting).threads(2).prefixSecret("secret".getBytes(StandardCharsets.UTF_8)).build();
     }

@@ -101,25 +101,45 @@ class CheckpointErrorsTest {
         config.put("topk_method", "noaux_tc");
         Files.writeString(dir.resolve("config.json"), config.toString());
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessage(dir + ": config.json: kv_lora_rank is missing; DeepSeek-V2/V3 checkpoints define it");
+                .hasMessage(dir + ": config.json: kv_lora_rank is missing; DeepSeek checkpoints define it");
     }
 
     @Test
     void aModelTypeTheEngineDoesNotComputeIsRefusedNotRunAsTheNearestOne() throws IOException {
         ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
-        config.put("model_type", "deepseek_v32").put("index_n_heads", 4).put("index_head_dim", 32).put("index_topk", 16);
-        Files.writeString(dir.resolve("config.json"), config.toString());
-        assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessageStartingWith(dir + ": config.json: model_type 'deepseek_v32' (DeepSeek-V3.2: DeepSeek Sparse Attention")
-                .hasMessageEndingWith("is not supported yet; this engine runs deepseek_v2 and deepseek_v3");
         config.put("model_type", "llama");
         Files.writeString(dir.resolve("config.json"), config.toString());
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessage(dir + ": config.json: model_type 'llama' is not supported; this engine runs deepseek_v2 and deepseek_v3 (MLA and DeepSeekMoE)");
+                .hasMessage(dir + ": config.json: model_type 'llama' is not supported; this engine runs deepseek_v2, deepseek_v3 (MLA and "
+                        + "DeepSeekMoE) and deepseek_v32 (with DeepSeek Sparse Attention)");
         config.remove("model_type");
         Files.writeString(dir.resolve("config.json"), config.toString());
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessage(dir + ": config.json: model_type is missing; DeepSeek-V2/V3 checkpoints say deepseek_v2 or deepseek_v3");
+                .hasMessage(dir + ": config.json: model_type is missing; DeepSeek checkpoints say deepseek_v2, deepseek_v3 or deepseek_v32");
+    }
+
+    @Test
+    void aV32CheckpointNeedsItsIndexerKeysQLoraAndTensors() throws IOException {
+        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        config.put("model_type", "deepseek_v32").put("index_n_heads", 4).put("index_head_dim", 32);
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessage(dir + ": config.json: index_topk is missing; DeepSeek checkpoints define it");
+        config.put("index_topk", 16).put("index_head_dim", 4);
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessage(dir + ": config.json: index_head_dim 4 must be at least qk_rope_head_dim (8): the indexer's rotary part comes first in it");
+        config.put("index_head_dim", 32).putNull("q_lora_rank");
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .hasMessageStartingWith(dir + ": config.json: q_lora_rank null must be positive with DeepSeek Sparse Attention");
+        config.put("q_lora_rank", 48);
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        // A V3 checkpoint relabelled: the config reads, the missing indexer is named at load.
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            assertThatThrownBy(() -> ModelLoader.load(checkpoint))
+                    .hasMessageContaining("model.layers.0.self_attn.indexer.wq_b.weight");
+        }
     }
 
     @Test

@@ -42,7 +42,7 @@ class BatchInvarianceTest {
         try (Checkpoint checkpoint = Checkpoint.open(file); CpuWorkers one = new CpuWorkers(1); CpuWorkers two = new CpuWorkers(2)) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
-            int width = model.mlaSpec().latentWidth();
+            int width = model.mlaSpec().cacheRowWidth();
             int[] mine = {0, 11, 22, 33, 44, 55, 66};
 
             // Alone: prefill, then two decode steps.

@@ -29,11 +29,11 @@ class IncrementalDecodeTest {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
             float[] full = new float[tokens.length * vocab];
-            model.forward(tokens, 0, tokens.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16),
+            model.forward(tokens, 0, tokens.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 16),
                     Path.NAIVE, true, full, model.newScratch(workers));
 
             // Prefill the first 4 tokens, then decode the rest one at a time over the cache.
-            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16);
+            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 16);
             ForwardScratch scratch = model.newScratch(workers);
             float[] step = new float[vocab];
             model.forward(tokens, 0, 4, 0, cache, Path.NAIVE, false, step, scratch);
@@ -54,9 +54,9 @@ class IncrementalDecodeTest {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
             float[] chunk = new float[tokens.length * vocab];
-            model.forward(tokens, 0, tokens.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16),
+            model.forward(tokens, 0, tokens.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 16),
                     Path.NAIVE, true, chunk, model.newScratch(workers));
-            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 16);
+            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 16);
             ForwardScratch scratch = model.newScratch(workers);
             float[] step = new float[vocab];
             for (int t = 0; t < tokens.length; t++) {
@@ -71,7 +71,7 @@ class IncrementalDecodeTest {
         RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 11, DType.F32, false, null);
         try (Checkpoint checkpoint = Checkpoint.open(dir); CpuWorkers workers = new CpuWorkers(1)) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
-            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 8);
+            SequenceLatentCache cache = new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 8);
             float[] logits = new float[model.spec().vocabSize()];
             assertThatThrownBy(() -> model.forward(new int[] {512}, 0, 1, 0, cache, Path.NAIVE, false, logits, model.newScratch(workers)))
                     .hasMessage("token id 512 at position 0 is outside the vocabulary [0, 512)");

@@ -34,7 +34,7 @@ public final class ReferenceLogits {
         }
         for (Path path : Path.values()) {
             float[] logits = new float[prompt.length * vocab];
-            model.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 64),
+            model.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 64),
                     path, true, logits, model.newScratch(workers));
             float worst = 0f;
             for (int i = 0; i < logits.length; i++) {

@@ -28,6 +28,27 @@ public final class Kernels {
         }
     }
 
+    /**
+     * LayerNorm with weight and bias, in place: {@code x = (x − mean) / sqrt(var + eps) · weight + bias}
+     * over {@code n} values, the variance biased (divided by {@code n}) as torch's.
+     */
+    public static void layerNorm(float[] x, int offset, float[] weight, float[] bias, float eps, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[offset + i];
+        }
+        float mean = sum / n;
+        float squares = 0f;
+        for (int i = 0; i < n; i++) {
+            float d = x[offset + i] - mean;
+            squares += d * d;
+        }
+        float inv = (float) (1.0 / Math.sqrt(squares / n + eps));
+        for (int i = 0; i < n; i++) {
+            x[offset + i] = (x[offset + i] - mean) * inv * weight[i] + bias[i];
+        }
+    }
+
     /** SwiGLU gating in place: {@code gate[i] = silu(gate[i]) * up[i]}. */
     public static void siluMul(float[] gate, int gateOffset, float[] up, int upOffset, int n) {
         for (int i = 0; i < n; i++) {

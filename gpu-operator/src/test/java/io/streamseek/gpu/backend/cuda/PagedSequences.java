@@ -19,8 +19,8 @@ final class PagedSequences {
     private int next;
 
     PagedSequences(DeepSeekModel model, int blocks) {
-        long blockBytes = PagedLatentStore.bytesPerBlock(model.numLayers(), model.mlaSpec().latentWidth(), BLOCK_SIZE);
-        this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().latentWidth(), BLOCK_SIZE, blocks * blockBytes);
+        long blockBytes = PagedLatentStore.bytesPerBlock(model.numLayers(), model.mlaSpec().cacheRowWidth(), BLOCK_SIZE);
+        this.store = new PagedLatentStore(model.numLayers(), model.mlaSpec().cacheRowWidth(), BLOCK_SIZE, blocks * blockBytes);
         this.blocks = new BlockManager(new BlockAllocator(store.numBlocks(), BLOCK_SIZE), new byte[32]);
     }
 

@@ -86,7 +86,7 @@ class GgufCheckpointTest {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             DeepSeekModel m = ModelLoader.load(checkpoint);
             float[] logits = new float[prompt.length * m.spec().vocabSize()];
-            m.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(m.numLayers(), m.mlaSpec().latentWidth(), 64), Path.ABSORBED,
+            m.forward(prompt, 0, prompt.length, 0, new SequenceLatentCache(m.numLayers(), m.mlaSpec().cacheRowWidth(), 64), Path.ABSORBED,
                     true, logits, m.newScratch(WORKERS));
             return logits;
         }

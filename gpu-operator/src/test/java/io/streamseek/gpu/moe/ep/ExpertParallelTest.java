@@ -62,7 +62,7 @@ class ExpertParallelTest {
             SequenceLatentCache[] caches = new SequenceLatentCache[5];
             StepBatch step = new StepBatch();
             for (int i = 0; i < caches.length; i++) {
-                caches[i] = new SequenceLatentCache(model.numLayers(), model.mlaSpec().latentWidth(), 64);
+                caches[i] = new SequenceLatentCache(model.numLayers(), model.mlaSpec().cacheRowWidth(), 64);
                 int[] prompt = random.ints(5 + 7 * i, 1, vocab).toArray();
                 step.add(prompt, 0, prompt.length, 0, caches[i], Path.NAIVE, true);
             }
