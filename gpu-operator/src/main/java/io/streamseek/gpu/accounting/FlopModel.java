@@ -1,5 +1,6 @@
 package io.streamseek.gpu.accounting;
 
+import io.streamseek.gpu.attention.IndexerSpec;
 import io.streamseek.gpu.attention.MlaSpec;
 import io.streamseek.gpu.model.DecoderLayer;
 import io.streamseek.gpu.model.DeepSeekModel;
@@ -10,9 +11,13 @@ import io.streamseek.gpu.model.DeepSeekModel;
  * multiply-add). Counted: the attention projections (with {@code kv_b_proj} once, as the absorbed
  * path folds it), attention over the token's context ({@code [0, position]}), the dense MLPs, the
  * gate, the {@code num_experts_per_tok} routed experts and the shared experts of every MoE layer,
- * and {@code lm_head} when the token yields logits. Not counted: norms, RoPE, softmax, and the
- * naive path's re-expansion of the whole context per prefill chunk (an implementation detail,
- * paid for through device time).
+ * and {@code lm_head} when the token yields logits. With DeepSeek Sparse Attention (V3.2) also the
+ * indexer's projections, and, once the context is longer than {@code index_topk}, its scoring of
+ * every cached position while attention covers only {@code index_topk} of them (DeepSeek's own
+ * code also scores shorter contexts, where every position is selected anyway). Not counted: norms,
+ * RoPE, softmax, the top-k selection, and the naive path's re-expansion of the whole context per
+ * prefill chunk and its scores at positions the indexer left out (implementation details, paid for
+ * through device time).
  */
 public final class FlopModel {
 
@@ -21,6 +26,10 @@ public final class FlopModel {
     private final long naivePerContext;   // attention per context position, all layers
     private final long absorbedPerContext;
     private final int expertsPerToken;    // routed + shared blocks over all MoE layers
+    private final long topk;              // index_topk; 0 for dense attention
+    private final long indexerPerContext; // indexer scoring per context position, all layers
+    private final long latentBytesPerContext; // cache bytes attention reads per position, all layers
+    private final long keyBytesPerContext;    // cache bytes the indexer reads per position, all layers
 
     public FlopModel(DeepSeekModel model) {
         MlaSpec m = model.mlaSpec();
@@ -31,6 +40,11 @@ public final class FlopModel {
                 : (long) heads * m.qkHeadDim() * hidden;
         long attention = qProj + (long) m.latentWidth() * hidden + (long) heads * (m.qkNopeHeadDim() + m.vHeadDim()) * m.kvLoraRank()
                 + (long) hidden * heads * m.vHeadDim();
+        IndexerSpec indexer = m.indexer();
+        if (indexer != null) {
+            attention += (long) indexer.numHeads() * indexer.headDim() * m.qLoraRank() + (long) indexer.headDim() * hidden
+                    + (long) indexer.numHeads() * hidden;
+        }
         long total = 0;
         int experts = 0;
         for (int l = 0; l < model.numLayers(); l++) {
@@ -54,6 +68,10 @@ public final class FlopModel {
         this.naivePerContext = 2L * heads * (m.qkHeadDim() + m.vHeadDim()) * model.numLayers();
         this.absorbedPerContext = 2L * heads * (2L * m.kvLoraRank() + m.qkRopeHeadDim()) * model.numLayers();
         this.expertsPerToken = experts;
+        this.topk = indexer == null ? 0 : indexer.topk();
+        this.indexerPerContext = indexer == null ? 0 : 2L * indexer.numHeads() * (indexer.headDim() + 1) * model.numLayers();
+        this.latentBytesPerContext = 4L * m.latentWidth() * model.numLayers();
+        this.keyBytesPerContext = indexer == null ? 0 : 4L * indexer.headDim() * model.numLayers();
     }
 
     /**
@@ -62,8 +80,7 @@ public final class FlopModel {
      * @param logits whether {@code lm_head} ran for it
      */
     public long tokenFlops(int position, boolean absorbed, boolean logits) {
-        long context = position + 1L;
-        return perToken + context * (absorbed ? absorbedPerContext : naivePerContext) + (logits ? lmHead : 0);
+        return rangeFlops(position, position + 1, absorbed, logits);
     }
 
     /**
@@ -77,8 +94,39 @@ public final class FlopModel {
             return 0;
         }
         long n = end - from;
-        long contexts = (long) (from + 1 + end) * n / 2; // Σ (pos + 1) for pos in [from, end)
-        return n * perToken + contexts * (absorbed ? absorbedPerContext : naivePerContext) + (logits ? lmHead : 0);
+        long perContext = absorbed ? absorbedPerContext : naivePerContext;
+        // Position pos attends over context pos + 1; contexts [from + 1, end].
+        if (topk == 0 || end <= topk) {
+            return n * perToken + contextSum(from + 1, end) * perContext + (logits ? lmHead : 0);
+        }
+        long firstSparse = Math.max(from + 1, topk + 1);
+        long dense = firstSparse - (from + 1);
+        return n * perToken + contextSum(from + 1, firstSparse - 1) * perContext + (n - dense) * topk * perContext
+                + contextSum(firstSparse, end) * indexerPerContext + (logits ? lmHead : 0);
+    }
+
+    /**
+     * Bytes of cache that positions {@code [from, end)} read: each the latent rows it attends over
+     * (all of its context, or {@code index_topk} of them) and, where the indexer selects, every
+     * cached indexer key.
+     */
+    public long contextBytes(int from, int end) {
+        if (end <= from) {
+            return 0;
+        }
+        long n = end - from;
+        if (topk == 0 || end <= topk) {
+            return contextSum(from + 1, end) * latentBytesPerContext;
+        }
+        long firstSparse = Math.max(from + 1, topk + 1);
+        long dense = firstSparse - (from + 1);
+        return contextSum(from + 1, firstSparse - 1) * latentBytesPerContext + (n - dense) * topk * latentBytesPerContext
+                + contextSum(firstSparse, end) * keyBytesPerContext;
+    }
+
+    /** {@code Σ c} for c in {@code [first, last]}; 0 when empty. */
+    private static long contextSum(long first, long last) {
+        return last < first ? 0 : (first + last) * (last - first + 1) / 2;
     }
 
     /** Routed and shared experts one token runs through, summed over all MoE layers. */

@@ -227,8 +227,7 @@ public final class Engine implements AutoCloseable {
             handedOut += share;
             long billed = state.meter().billable(flopModel, w.from(), w.count(), !w.naive(), w.samples());
             double billedFraction = stepFlops[i] == 0 ? 0 : (double) billed / stepFlops[i];
-            // Position p reads the p + 1 cached rows before and at it: an arithmetic series.
-            long contextRead = (long) (2 * w.from() + 1 + w.count()) * w.count() / 2 * cacheBytesPerPosition;
+            long contextRead = flopModel.contextBytes(w.from(), w.from() + w.count());
             long bytes = weightBytes * w.count() / Math.max(1, totalTokens) + contextRead;
             long billedNanos = Math.round(share * billedFraction);
             state.meter().charge(billedNanos, Math.round(bytes * billedFraction));

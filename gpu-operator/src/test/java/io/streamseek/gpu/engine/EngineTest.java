@@ -48,6 +48,10 @@ class EngineTest {
     }
 
     private static EngineConfig config(long cacheTokens, int maxNumSeqs, int maxTokensPerStep, int maxWaiting) {
+        return config(model, cacheTokens, maxNumSeqs, maxTokensPerStep, maxWaiting);
+    }
+
+    static EngineConfig config(DeepSeekModel model, long cacheTokens, int maxNumSeqs, int maxTokensPerStep, int maxWaiting) {
         long bytes = cacheTokens * 4L * model.numLayers() * model.mlaSpec().cacheRowWidth();
         return EngineConfig.builder().blockSize(4).cacheBytes(bytes).maxNumSeqs(maxNumSeqs).maxTokensPerStep(maxTokensPerStep)
                 .maxWaiting(maxWaiting).threads(2).prefixSecret("secret".getBytes(StandardCharsets.UTF_8)).build();
@@ -59,10 +63,18 @@ class EngineTest {
 
     @Test
     void everyRequestCompletesUnderATightCacheWithTheTokensItGetsAlone() throws Exception {
+        completesUnderATightCacheWithTheTokensItGetsAlone(model, 3, 48);
+    }
+
+    /**
+     * 12 requests of {@code minPrompt} to {@code minPrompt + 13} prompt tokens and 6 to 15 generated,
+     * through an engine of {@code cacheTokens} cached tokens: each gets the tokens it gets alone.
+     */
+    static void completesUnderATightCacheWithTheTokensItGetsAlone(DeepSeekModel model, int minPrompt, long cacheTokens) throws Exception {
         SplittableRandom random = new SplittableRandom(3);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            int[] prompt = random.ints(3 + random.nextInt(14), 2, 500).toArray();
+            int[] prompt = random.ints(minPrompt + random.nextInt(14), 2, 500).toArray();
             SamplingParams sampling = i % 2 == 0 ? SamplingParams.GREEDY : new SamplingParams(0.9f, 0.95f, 20, 1000 + i);
             requests.add(request("r" + i, prompt, 6 + random.nextInt(10), sampling));
         }
@@ -72,8 +84,8 @@ class EngineTest {
                 alone.add(new Generator(model, workers).generate(r.promptTokens(), r.maxTokens(), r.sampling(), new int[0], null).tokens());
             }
         }
-        // 48 cached tokens for 12 requests of up to 32 tokens each: admission waits and preemption happen.
-        Engine engine = new Engine(model, config(48, 8, 16, 64));
+        // A cache far smaller than 12 requests need: admission waits and preemption happen.
+        Engine engine = new Engine(model, config(model, cacheTokens, 8, 16, 64));
         try {
             List<RequestHandle> handles = new ArrayList<>();
             for (GenerationRequest r : requests) {
@@ -149,15 +161,20 @@ class EngineTest {
 
     @Test
     void aRepeatedPromptOfTheSameTenantReusesItsCachedPrefix() throws Exception {
-        Engine engine = new Engine(model, config(256, 4, 64, 8));
+        reusesTheCachedPrefixOfTheSameTenant(model, 18);
+    }
+
+    /** A prompt of {@code length} tokens three times: its whole blocks are reused by the same tenant only. */
+    static void reusesTheCachedPrefixOfTheSameTenant(DeepSeekModel model, int length) throws Exception {
+        Engine engine = new Engine(model, config(model, 256, 4, 64, 8));
         try {
-            int[] prompt = new SplittableRandom(9).ints(18, 2, 500).toArray();
+            int[] prompt = new SplittableRandom(9).ints(length, 2, 500).toArray();
             GenerationResult first = engine.submit(request("a", prompt, 4, SamplingParams.GREEDY), null).result().get(60, TimeUnit.SECONDS);
             GenerationResult second = engine.submit(request("b", prompt, 4, SamplingParams.GREEDY), null).result().get(60, TimeUnit.SECONDS);
             GenerationResult otherTenant = engine.submit(new GenerationRequest("c", "globex", prompt, 4, SamplingParams.GREEDY,
                     new int[0], 0, null), null).result().get(60, TimeUnit.SECONDS);
             assertThat(first.cachedPromptTokens()).isZero();
-            assertThat(second.cachedPromptTokens()).isEqualTo(16);
+            assertThat(second.cachedPromptTokens()).isEqualTo((length - 1) / 4 * 4);
             assertThat(otherTenant.cachedPromptTokens()).isZero();
             assertThat(second.tokens()).containsExactly(first.tokens());
             assertThat(otherTenant.tokens()).containsExactly(first.tokens());

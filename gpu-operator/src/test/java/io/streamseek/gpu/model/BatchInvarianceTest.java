@@ -26,13 +26,21 @@ class BatchInvarianceTest {
     @TempDir
     java.nio.file.Path dir;
 
-    /** bf16 safetensors, and GGUF files in block formats: llama.cpp's Q4_K_M (Q4_K, Q6_K, Q5_0) and Q8_0. */
+    /**
+     * bf16 safetensors, GGUF files in block formats (llama.cpp's Q4_K_M: Q4_K, Q6_K, Q5_0; and Q8_0),
+     * and DeepSeek-V3.2's sparse attention with a prompt past {@code index_topk} (the indexer's
+     * per-task and shared-scoring selections both taken).
+     */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"bf16", "tiny-k-q4_k_m.gguf", "tiny-q8_0.gguf"})
+    @ValueSource(strings = {"bf16", "tiny-k-q4_k_m.gguf", "tiny-q8_0.gguf", "tiny-v32"})
     void logitsDoNotDependOnTheRestOfTheStep(String source) throws Exception {
         java.nio.file.Path file = dir;
+        int[] mine = {0, 11, 22, 33, 44, 55, 66};
         if (source.equals("bf16")) {
             RandomCheckpoint.write(ModelPreset.TINY.config(), dir, 31, DType.BF16, false, null);
+        } else if (source.equals("tiny-v32")) {
+            RandomCheckpoint.write(ModelPreset.TINY_V32.config(), dir, 31, DType.BF16, false, null);
+            mine = new SplittableRandom(3).ints(20, 2, 500).toArray();
         } else {
             file = dir.resolve(source);
             try (java.io.InputStream in = getClass().getClassLoader().getResourceAsStream("golden/gguf/" + source)) {
@@ -43,7 +51,6 @@ class BatchInvarianceTest {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             int vocab = model.spec().vocabSize();
             int width = model.mlaSpec().cacheRowWidth();
-            int[] mine = {0, 11, 22, 33, 44, 55, 66};
 
             // Alone: prefill, then two decode steps.
             SequenceLatentCache aloneCache = new SequenceLatentCache(model.numLayers(), width, 32);
