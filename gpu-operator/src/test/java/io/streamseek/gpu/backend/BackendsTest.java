@@ -80,6 +80,24 @@ class BackendsTest {
                 .hasMessageEndingWith("; use backend auto or cpu to run on the CPU");
     }
 
+    /** Whatever the machine: the CUDA backend refuses sparse attention by name, auto runs it on the CPU. */
+    @Test
+    void aDeepSeekV32ModelRunsOnTheCpuUnderAutoAndIsRefusedByCuda(@TempDir Path v32Dir) throws Exception {
+        RandomCheckpoint.write(ModelPreset.TINY_V32.config(), v32Dir, 3, DType.BF16, false, null);
+        DeepSeekModel v32;
+        try (Checkpoint checkpoint = Checkpoint.open(v32Dir)) {
+            v32 = ModelLoader.load(checkpoint);
+        }
+        EngineConfig auto = config(Backend.AUTO);
+        PagedLatentStore store = new PagedLatentStore(v32.numLayers(), v32.mlaSpec().cacheRowWidth(), auto.blockSize(), auto.cacheBytes());
+        try (ModelRunner runner = Backends.open(v32, auto, store)) {
+            assertThat(runner.description()).startsWith("cpu: ");
+        }
+        assertThatThrownBy(() -> Backends.open(v32, config(Backend.CUDA), store))
+                .hasMessage("backend cuda was asked for but the CUDA backend does not compute DeepSeek Sparse Attention (deepseek_v32) yet; "
+                        + "the CPU backend does; use backend auto or cpu to run on the CPU");
+    }
+
     @Test
     void backendNamesParseAndAnUnknownOneIsNamed() {
         assertThat(Backend.fromName(" CUDA ")).isEqualTo(Backend.CUDA);

@@ -140,6 +140,11 @@ public final class CudaRunner implements ModelRunner {
      * @throws CudaUnavailableException when no GPU is usable, with the reason
      */
     public static CudaRunner open(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
+        if (model.mlaSpec().indexer() != null) {
+            // Refused before the driver is touched, so that auto runs such a model on the CPU.
+            throw new CudaUnavailableException("the CUDA backend does not compute DeepSeek Sparse Attention (deepseek_v32) yet; "
+                    + "the CPU backend does");
+        }
         CudaDriver driver = CudaDriver.load();
         StringBuilder reasons = new StringBuilder();
         List<CudaDevice> usable = new ArrayList<>();
