@@ -340,7 +340,6 @@ class FailureRecoveryITCase {
     }
 
     private static <V extends org.apache.avro.specific.SpecificRecordBase> List<ConsumerRecord<String, V>> read(Topic topic, int expected, Class<V> type) {
-        return TopicReader.readCommitted(stack.bootstrapServers(), topic.topicName(), expected, new StringDeserializer(),
-                new ConfluentAvroDeserializer<>(type, stack.registryClient()));
+        return JobFixtures.read(stack, topic, expected, type);
     }
 }

@@ -1,5 +1,7 @@
 package io.streamseek.flink.job;
 
+import io.streamseek.gpu.config.ModelPreset;
+import io.streamseek.gpu.loader.DType;
 import io.streamseek.schemas.ChatMessage;
 import io.streamseek.schemas.ChatPrompt;
 import io.streamseek.schemas.ChatRole;
@@ -93,27 +95,27 @@ class InferenceJobITCase {
         String[] tenants = {"acme", "globex", "initech"};
         for (int i = 0; i < 12; i++) {
             String id = "ok-" + i;
-            valid.put(id, text(id, tenants[i % 3], "the quick brown fox " + i, 4 + i % 5, i % 2 == 0 ? 0f : 0.8f, now));
+            valid.put(id, JobFixtures.text(id, tenants[i % 3], "the quick brown fox " + i, 4 + i % 5, i % 2 == 0 ? 0f : 0.8f, now));
         }
-        PromptRequest chat = PromptRequest.newBuilder(text("chat-0", "acme", "unused", 6, 0f, now))
+        PromptRequest chat = PromptRequest.newBuilder(JobFixtures.text("chat-0", "acme", "unused", 6, 0f, now))
                 .setInput(ChatPrompt.newBuilder().setMessages(List.of(new ChatMessage(ChatRole.SYSTEM, "Be brief."),
                         new ChatMessage(ChatRole.USER, "What is MLA?"))).build()).build();
         valid.put("chat-0", chat);
         Map<String, ErrorCode> invalid = new LinkedHashMap<>();
         Map<String, PromptRequest> invalidRequests = new LinkedHashMap<>();
-        invalidRequests.put("bad-empty", text("bad-empty", "acme", "   ", 4, 0f, now));
+        invalidRequests.put("bad-empty", JobFixtures.text("bad-empty", "acme", "   ", 4, 0f, now));
         invalid.put("bad-empty", ErrorCode.EMPTY_INPUT);
-        PromptRequest badTopP = text("bad-top-p", "globex", "hello", 4, 0.7f, now);
+        PromptRequest badTopP = JobFixtures.text("bad-top-p", "globex", "hello", 4, 0.7f, now);
         badTopP.getSampling().setTopP(0f);
         invalidRequests.put("bad-top-p", badTopP);
         invalid.put("bad-top-p", ErrorCode.INVALID_SAMPLING_PARAMETERS);
-        PromptRequest otherModel = text("bad-model", "initech", "hello", 4, 0f, now);
+        PromptRequest otherModel = JobFixtures.text("bad-model", "initech", "hello", 4, 0f, now);
         otherModel.setModel("deepseek-v3");
         invalidRequests.put("bad-model", otherModel);
         invalid.put("bad-model", ErrorCode.UNKNOWN_MODEL);
-        invalidRequests.put("bad-long", text("bad-long", "acme", "lorem ipsum dolor sit amet ".repeat(400), 4, 0f, now));
+        invalidRequests.put("bad-long", JobFixtures.text("bad-long", "acme", "lorem ipsum dolor sit amet ".repeat(400), 4, 0f, now));
         invalid.put("bad-long", ErrorCode.CONTEXT_LENGTH_EXCEEDED);
-        PromptRequest late = text("bad-deadline", "globex", "hello", 4, 0f, now);
+        PromptRequest late = JobFixtures.text("bad-deadline", "globex", "hello", 4, 0f, now);
         late.setDeadline(now.minusSeconds(60));
         invalidRequests.put("bad-deadline", late);
         invalid.put("bad-deadline", ErrorCode.DEADLINE_EXCEEDED);
@@ -200,19 +202,70 @@ class InferenceJobITCase {
         costByTenant.forEach((tenant, amount) -> assertThat(rolledCost.get(tenant)).as(tenant).isEqualByComparingTo(amount));
     }
 
+    /**
+     * A DeepSeek-V3.2 checkpoint (tiny-v32: DeepSeek Sparse Attention, index_topk 8) served by the
+     * unchanged job, with prompts past index_topk: each prompt answered once with its cost, and a
+     * prompt sent twice under two ids gets the same greedy text however the steps were batched.
+     */
     @Test
-    void theWatchdogEndsARequestThatMakesNoProgressInTimeAsTimedOutWithADeadLetter() throws Exception {
+    void aDeepSeekV32CheckpointIsServedByTheSameJob() throws Exception {
+        Map<String, String> overrides = prefixedTopics("v32-");
+        overrides.put(InferenceJobOptions.MODEL_PATH.key(), JobFixtures.model(ModelPreset.TINY_V32, models.resolve("v32"), 5, DType.BF16).toString());
+        Instant now = Instant.now();
+        List<PromptRequest> prompts = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            prompts.add(JobFixtures.text("v32-" + i, "acme", "sparse attention over the latent cache, request number " + i % 3, 12, 0f, now));
+        }
+        ConfluentAvroCodec<PromptRequest> codec = new ConfluentAvroCodec<>(PromptRequest.class, stack.registryClient(), DecodeLimits.DEFAULT);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            for (PromptRequest request : prompts) {
+                producer.send(new ProducerRecord<>("v32-prompts", request.getRequestId(), codec.encode("v32-prompts-value", request, true))).get();
+            }
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(500);
+        InferenceJob.build(env, jobConfig(overrides));
+        env.execute("v32-itcase");
+
+        Map<String, Completion> byId = TopicReader.readCommitted(stack.bootstrapServers(), "v32-completions", prompts.size(),
+                        new StringDeserializer(), new ConfluentAvroDeserializer<>(Completion.class, stack.registryClient())).stream()
+                .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        assertThat(byId.keySet()).containsExactlyInAnyOrderElementsOf(prompts.stream().map(PromptRequest::getRequestId).toList());
+        for (Completion c : byId.values()) {
+            assertThat(c.getFinishReason()).as(c.getRequestId()).isIn(FinishReason.STOP_TOKEN, FinishReason.LENGTH, FinishReason.STOP_STRING);
+            assertThat(c.getError()).isNull();
+            assertThat(c.getUsage().getPromptTokens()).as("a prompt past index_topk").isGreaterThan(8);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(byId.get("v32-" + (i + 3)).getText()).as("the same prompt twice").isEqualTo(byId.get("v32-" + i).getText());
+        }
+        List<ConsumerRecord<String, TokenCost>> costs = TopicReader.readCommitted(stack.bootstrapServers(), "v32-token-costs", prompts.size(),
+                new StringDeserializer(), new ConfluentAvroDeserializer<>(TokenCost.class, stack.registryClient()));
+        assertThat(costs).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(byId.keySet());
+        assertThat(costs).allSatisfy(r -> assertThat(r.value().getTotals().getFlops()).isPositive());
+    }
+
+    /** Job options naming a copy of every contract topic, created with {@code prefix} before its name. */
+    private static Map<String, String> prefixedTopics(String prefix) throws Exception {
         Map<String, String> topics = new HashMap<>();
         List<NewTopic> created = new ArrayList<>();
         for (Topic topic : Topic.values()) {
-            String name = "wd-" + topic.topicName();
+            String name = prefix + topic.topicName();
             topics.put("streamseek.topics." + topic.topicName(), name);
             created.add(new NewTopic(name, 1, (short) 1));
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
             admin.createTopics(created).all().get();
         }
-        PromptRequest slow = text("slow-0", "acme", "a long answer please", 400, 0f, Instant.now());
+        return topics;
+    }
+
+    @Test
+    void theWatchdogEndsARequestThatMakesNoProgressInTimeAsTimedOutWithADeadLetter() throws Exception {
+        Map<String, String> topics = prefixedTopics("wd-");
+        PromptRequest slow = JobFixtures.text("slow-0", "acme", "a long answer please", 400, 0f, Instant.now());
         ConfluentAvroCodec<PromptRequest> codec = new ConfluentAvroCodec<>(PromptRequest.class, stack.registryClient(), DecodeLimits.DEFAULT);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
@@ -271,20 +324,8 @@ class InferenceJobITCase {
         return Configuration.fromMap(options);
     }
 
-    private static PromptRequest text(String id, String tenant, String prompt, int maxTokens, float temperature, Instant now) {
-        return PromptRequest.newBuilder()
-                .setRequestId(id)
-                .setTenantId(tenant)
-                .setModel(null)
-                .setInput(TextPrompt.newBuilder().setText(prompt).build())
-                .setSampling(SamplingParams.newBuilder().setMaxTokens(maxTokens).setTemperature(temperature).build())
-                .setCreatedAt(now)
-                .build();
-    }
-
     private static <V extends org.apache.avro.specific.SpecificRecordBase> List<ConsumerRecord<String, V>> read(Topic topic, int expected, Class<V> type) {
-        return TopicReader.readCommitted(stack.bootstrapServers(), topic.topicName(), expected, new StringDeserializer(),
-                new ConfluentAvroDeserializer<>(type, stack.registryClient()));
+        return JobFixtures.read(stack, topic, expected, type);
     }
 
     private static Set<String> concat(Set<String> a, Set<String> b) {

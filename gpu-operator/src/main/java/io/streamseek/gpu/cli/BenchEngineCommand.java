@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
 /**
  * {@code bench-engine --model DIR [--prompt-len N] [--decode-tokens N] [--runs N] [--warmup N]}: prefill and
  * batch-1 decode speed of the CPU backend, beside this machine's measured read bandwidth and the
- * bytes one decode step must read, i.e. the fraction of the memory roofline reached.
+ * bytes one decode step must read, i.e. the fraction of the memory roofline reached. With
+ * {@code --context LIST}, the decode step time at each context length instead ({@link ContextSweep}).
  */
 final class BenchEngineCommand {
 
@@ -27,13 +28,19 @@ final class BenchEngineCommand {
             "  --decode-tokens N   tokens decoded per run (default 64)",
             "  --runs N            measured runs after the warm-up; the best is reported, each run printed (default 3)",
             "  --warmup N          unmeasured runs first (default 5): on two cores the JIT's compiler threads",
-            "                      take a core from the kernels for seconds after the first runs");
+            "                      take a core from the kernels for seconds after the first runs",
+            "  --context LIST      instead: one decode step's time at each context length (e.g. 256,1024,4096,16384);",
+            "                      a DeepSeek-V3.2 model is measured with its sparse attention and attending densely,",
+            "                      interleaved (--runs rounds of --decode-tokens steps, medians)",
+            "  --dense-attention   attend to every position even where a DeepSeek-V3.2 model's indexer would",
+            "                      select (a baseline, not the model's output)");
 
     private BenchEngineCommand() {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("bench-engine", args, 1, Set.of("--model", "--prompt-len", "--decode-tokens", "--runs", "--warmup"), Set.of("--help"));
+        Args a = Args.parse("bench-engine", args, 1, Set.of("--model", "--prompt-len", "--decode-tokens", "--runs", "--warmup", "--context"),
+                Set.of("--help", "--dense-attention"));
         if (a.has("--help")) {
             out.println(USAGE);
             return 0;
@@ -50,8 +57,13 @@ final class BenchEngineCommand {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             out.printf(java.util.Locale.ROOT, "loaded %s in %.1f s (%.0f MB of weights in the heap)%n", checkpoint.path(),
                     (System.nanoTime() - loadStarted) / 1e9, checkpoint.tensorBytes() / 1e6);
+            if (a.has("--context")) {
+                ContextSweep.run(model, workers, contexts(a.required("--context")), decodeTokens, runs, out);
+                return 0;
+            }
             int[] prompt = new SplittableRandom(7).ints(promptLen, 2, model.spec().vocabSize()).toArray();
             Generator generator = new Generator(model, workers);
+            generator.denseAttention(a.has("--dense-attention"));
             out.printf("bench-engine: %s, %d threads, prompt %d tokens, decode %d tokens, %d runs%n",
                     checkpoint.path(), workers.threads(), promptLen, decodeTokens, runs);
             double bestPrefill = 0;
@@ -85,6 +97,21 @@ final class BenchEngineCommand {
                     4L * mla.latentWidth() * model.numLayers(), 4L * mla.multiHeadCacheWidth() * model.numLayers(),
                     (double) mla.multiHeadCacheWidth() / mla.latentWidth());
             return 0;
+        }
+    }
+
+    private static int[] contexts(String list) {
+        try {
+            int[] contexts = java.util.Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+            for (int c : contexts) {
+                if (c < 1) {
+                    throw new NumberFormatException();
+                }
+            }
+            return contexts;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bench-engine: --context must list positive context lengths, e.g. 256,1024,4096, was '"
+                    + list + "'");
         }
     }
 }

@@ -32,6 +32,11 @@ public final class Generator {
         this.scratch = model.newScratch(workers);
     }
 
+    /** Attend densely even where a DeepSeek-V3.2 model's indexer would select: a benchmark's baseline. */
+    public void denseAttention(boolean dense) {
+        scratch.denseAttention(dense);
+    }
+
     /**
      * @param stopTokens ids that end generation (included in the result)
      * @param promptLogits when not null, receives {@code [prompt.length, vocab]} logits of the prefill pass
