@@ -77,6 +77,79 @@ class MlaAttentionTest {
         }
     }
 
+    /**
+     * DeepSeek Sparse Attention at the layer: 20 tokens with an index_topk of 6, so most attend
+     * sparsely. The naive and absorbed paths select alike and agree; an indexer of 4 heads (summed
+     * one head at a time) equals the same indexer as 8 heads whose last 4 weigh zero (8 heads per
+     * vector), which a wrong selection in either would break; and attending densely differs.
+     */
+    @Test
+    void sparseAttentionAgreesOnBothPathsAndInBothScoringKernels() {
+        MlaSpec base = new MlaSpec(HIDDEN, 4, 24, 16, 8, 4, 12, 1e-6f, 0.3f);
+        SplittableRandom random = new SplittableRandom(12);
+        MlaWeights mla = randomWeights(base, random);
+        int dim = 12;
+        Linear wq4 = linear(random, 4 * dim, 24);
+        Linear wk = linear(random, dim, HIDDEN);
+        Linear proj4 = linear(random, 4, HIDDEN);
+        float[] kNorm = norm(random, dim);
+        float[] kBias = random(random, dim);
+        // The same indexer with 8 heads: 4 more query heads, weighted zero.
+        float[] wq8 = new float[8 * dim * 24];
+        float[] proj8 = new float[8 * HIDDEN];
+        for (int r = 0; r < 8 * dim; r++) {
+            for (int c = 0; c < 24; c++) {
+                wq8[r * 24 + c] = r < 4 * dim ? wq4.get(r, c) : (float) random.nextGaussian();
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            for (int c = 0; c < HIDDEN; c++) {
+                proj8[r * HIDDEN + c] = proj4.get(r, c);
+            }
+        }
+        int tokens = 20;
+        float[] x = random(random, tokens * HIDDEN);
+        float[][] outputs = new float[5][tokens * HIDDEN];
+        int run = 0;
+        for (int heads : new int[] {4, 8}) {
+            // The real heads weighted by sqrt(2): 8 heads' index_n_heads^-0.5 then equals 4 heads'.
+            IndexerSpec indexer = new IndexerSpec(heads, dim, 6, base.qkRopeHeadDim());
+            MlaSpec spec = new MlaSpec(HIDDEN, 4, 24, 16, 8, 4, 12, 1e-6f, 0.3f, indexer);
+            IndexerWeights iw = heads == 4 ? new IndexerWeights(wq4, wk, kNorm, kBias, proj4)
+                    : new IndexerWeights(Linear.ofFloats(8 * dim, 24, wq8), wk, kNorm, kBias, Linear.ofFloats(8, HIDDEN, scaled(proj8, (float) Math.sqrt(2))));
+            MlaAttention attention = new MlaAttention(spec, withIndexer(mla, iw), rope(spec), 0);
+            for (Path path : Path.values()) {
+                run(attention, x, tokens, 0, new SequenceLatentCache(1, spec.cacheRowWidth(), 32), outputs[run++], path, new MlaScratch(spec, WORKERS));
+            }
+            if (heads == 4) {
+                MlaScratch dense = new MlaScratch(spec, WORKERS);
+                dense.denseAttention(true);
+                run(attention, x, tokens, 0, new SequenceLatentCache(1, spec.cacheRowWidth(), 32), outputs[4], Path.ABSORBED, dense);
+            }
+        }
+        assertClose(outputs[1], outputs[0]); // 4 heads: absorbed vs naive
+        assertClose(outputs[2], outputs[0]); // 8 heads (vector kernel) vs 4 (scalar kernel)
+        assertClose(outputs[3], outputs[0]);
+        float worst = 0f;
+        for (int i = 0; i < outputs[0].length; i++) {
+            worst = Math.max(worst, Math.abs(outputs[4][i] - outputs[0][i]));
+        }
+        assertThat(worst).as("dense attention differs from sparse").isGreaterThan(1e-2f);
+    }
+
+    private static float[] scaled(float[] values, float scale) {
+        float[] out = values.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= scale;
+        }
+        return out;
+    }
+
+    private static MlaWeights withIndexer(MlaWeights w, IndexerWeights indexer) {
+        return new MlaWeights(w.qAProj(), w.qALayernorm(), w.qBProj(), w.kvAProjWithMqa(), w.kvALayernorm(), w.kvBProj(), w.oProj(), null,
+                indexer);
+    }
+
     private static void assertPathsAgree(MlaSpec spec, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         MlaAttention attention = new MlaAttention(spec, randomWeights(spec, random), rope(spec), 0);
@@ -106,7 +179,7 @@ class MlaAttentionTest {
         }
     }
 
-    private static RotaryEmbedding rope(MlaSpec spec) {
+    static RotaryEmbedding rope(MlaSpec spec) {
         return RotaryEmbedding.yarn(spec.qkRopeHeadDim(), 10000, 64, new RotaryEmbedding.Yarn(4, 16, 32, 1, 1, 1));
     }
 
