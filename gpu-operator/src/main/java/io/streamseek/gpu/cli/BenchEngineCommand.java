@@ -96,6 +96,10 @@ final class BenchEngineCommand {
             out.printf("latent cache per token:  %10d bytes (f32, all layers); a multi-head cache would hold %d (%.1fx)%n",
                     4L * mla.latentWidth() * model.numLayers(), 4L * mla.multiHeadCacheWidth() * model.numLayers(),
                     (double) mla.multiHeadCacheWidth() / mla.latentWidth());
+            if (mla.indexer() != null) {
+                out.printf("indexer keys per token:  %10d bytes (f32, all layers), in the same cache rows: %d bytes per token in all%n",
+                        4L * mla.indexer().headDim() * model.numLayers(), 4L * mla.cacheRowWidth() * model.numLayers());
+            }
             return 0;
         }
     }
