@@ -101,47 +101,55 @@ public final class LightningIndexer {
      * {@code I[t, s]} for positions {@code [from, to)} of the task's sequence into
      * {@code scores[scoresOffset + s]}.
      *
-     * <p>Heads in vector lanes: the query is transposed to {@code [index_head_dim, index_n_heads]}
-     * (scaled by {@code index_head_dim^-½} on the way), so that each key value is one broadcast
-     * multiply-add into a vector of head scores — no reduction per head — and four positions run as
-     * independent chains. A position's score is the same sequence of operations whichever chunk,
-     * slice or group of four it falls in.
+     * <p>Heads in vector lanes: the query is transposed to {@code [index_head_dim, heads padded to
+     * whole vectors]} (scaled by {@code index_head_dim^-½} on the way, the padding zero, weighted
+     * zero), so that each key value is one broadcast multiply-add into vectors of head scores — no
+     * reduction per head — and four positions run as independent chains. The vectors are the
+     * preferred species, as every other kernel's: a second float shape in the same JVM would leave
+     * the Vector API's shared code with two receiver types, and the other kernels boxing. A
+     * position's score is the same sequence of operations whichever chunk, slice or group of four
+     * it falls in.
      *
-     * @param qT scratch of at least {@code index_n_heads × index_head_dim} floats
+     * @param qT scratch of at least {@link #paddedQueryWidth()} floats
+     * @param w scratch of at least {@link #paddedHeads()} floats
      */
-    void scores(MlaScratch s, int task, int from, int to, float[] scores, int scoresOffset, float[] qT) {
+    void scores(MlaScratch s, int task, int from, int to, float[] scores, int scoresOffset, float[] qT, float[] w) {
         int heads = spec.numHeads();
         int dim = spec.headDim();
+        int padded = paddedHeads();
         int t = s.taskToken(task);
         LatentCache cache = s.taskCache(task);
         int q0 = t * heads * dim;
         float scale = spec.scoreScale();
+        java.util.Arrays.fill(qT, 0, dim * padded, 0f);
         for (int h = 0; h < heads; h++) {
             for (int d = 0; d < dim; d++) {
-                qT[d * heads + h] = s.indexQ[q0 + h * dim + d] * scale;
+                qT[d * padded + h] = s.indexQ[q0 + h * dim + d] * scale;
             }
         }
+        java.util.Arrays.fill(w, 0, padded, 0f);
+        System.arraycopy(s.indexW, t * heads, w, 0, heads);
         java.util.Arrays.fill(scores, scoresOffset + from, scoresOffset + to, 0f);
-        int groups = heads % HEADS.length() == 0 ? heads / HEADS.length() : 0;
-        for (int g = 0; g < groups; g++) {
-            headGroup(s.indexW, t * heads + g * HEADS.length(), qT, g * HEADS.length(), heads, dim, cache, from, to, scores, scoresOffset);
-        }
-        if (groups == 0) {
-            headsScalar(s.indexW, t * heads, qT, heads, dim, cache, from, to, scores, scoresOffset);
+        for (int h0 = 0; h0 < padded; h0 += F.length()) {
+            headGroup(w, qT, h0, padded, dim, cache, from, to, scores, scoresOffset);
         }
     }
 
-    /**
-     * Eight heads per vector: every published indexer has a multiple of 8 (DeepSeek-V3.2: 64), and
-     * 256-bit vectors run on AVX2 and AVX-512 alike. A constant species, so that C2 compiles the
-     * vector operations instead of boxing them.
-     */
-    private static final VectorSpecies<Float> HEADS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    private void headGroup(float[] w, int w0, float[] qT, int h0, int heads, int dim, LatentCache cache, int from, int to,
+    /** {@code index_n_heads} rounded up to whole vectors. */
+    int paddedHeads() {
+        return (spec.numHeads() + F.length() - 1) / F.length() * F.length();
+    }
+
+    int paddedQueryWidth() {
+        return paddedHeads() * spec.headDim();
+    }
+
+    /** One vector of heads {@code [h0, h0 + lanes)} for every position, added into {@code scores}. */
+    private void headGroup(float[] w, float[] qT, int h0, int heads, int dim, LatentCache cache, int from, int to,
                            float[] scores, int scoresOffset) {
-        VectorSpecies<Float> species = HEADS;
-        FloatVector weight = FloatVector.fromArray(species, w, w0);
+        FloatVector weight = FloatVector.fromArray(F, w, h0);
         int pos = from;
         for (; pos + 4 <= to; pos += 4) {
             float[] ra = cache.rowArray(layer, pos);
@@ -152,16 +160,16 @@ public final class LightningIndexer {
             int kb = cache.rowOffset(layer, pos + 1) + keyOffset;
             int kc = cache.rowOffset(layer, pos + 2) + keyOffset;
             int ke = cache.rowOffset(layer, pos + 3) + keyOffset;
-            FloatVector a = FloatVector.zero(species);
-            FloatVector b = FloatVector.zero(species);
-            FloatVector c = FloatVector.zero(species);
-            FloatVector e = FloatVector.zero(species);
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            FloatVector c = FloatVector.zero(F);
+            FloatVector e = FloatVector.zero(F);
             for (int d = 0; d < dim; d++) {
-                FloatVector q = FloatVector.fromArray(species, qT, d * heads + h0);
-                a = q.fma(FloatVector.broadcast(species, ra[ka + d]), a);
-                b = q.fma(FloatVector.broadcast(species, rb[kb + d]), b);
-                c = q.fma(FloatVector.broadcast(species, rc[kc + d]), c);
-                e = q.fma(FloatVector.broadcast(species, re[ke + d]), e);
+                FloatVector q = FloatVector.fromArray(F, qT, d * heads + h0);
+                a = q.fma(FloatVector.broadcast(F, ra[ka + d]), a);
+                b = q.fma(FloatVector.broadcast(F, rb[kb + d]), b);
+                c = q.fma(FloatVector.broadcast(F, rc[kc + d]), c);
+                e = q.fma(FloatVector.broadcast(F, re[ke + d]), e);
             }
             scores[scoresOffset + pos] += a.max(0f).mul(weight).reduceLanes(VectorOperators.ADD);
             scores[scoresOffset + pos + 1] += b.max(0f).mul(weight).reduceLanes(VectorOperators.ADD);
@@ -171,29 +179,11 @@ public final class LightningIndexer {
         for (; pos < to; pos++) {
             float[] ra = cache.rowArray(layer, pos);
             int ka = cache.rowOffset(layer, pos) + keyOffset;
-            FloatVector a = FloatVector.zero(species);
+            FloatVector a = FloatVector.zero(F);
             for (int d = 0; d < dim; d++) {
-                a = FloatVector.fromArray(species, qT, d * heads + h0).fma(FloatVector.broadcast(species, ra[ka + d]), a);
+                a = FloatVector.fromArray(F, qT, d * heads + h0).fma(FloatVector.broadcast(F, ra[ka + d]), a);
             }
             scores[scoresOffset + pos] += a.max(0f).mul(weight).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /** The same sums, one head at a time, for a head count that is not a multiple of 8. */
-    private void headsScalar(float[] w, int w0, float[] qT, int heads, int dim, LatentCache cache, int from, int to,
-                             float[] scores, int scoresOffset) {
-        for (int pos = from; pos < to; pos++) {
-            float[] row = cache.rowArray(layer, pos);
-            int k0 = cache.rowOffset(layer, pos) + keyOffset;
-            float sum = 0f;
-            for (int h = 0; h < heads; h++) {
-                float acc = 0f;
-                for (int d = 0; d < dim; d++) {
-                    acc = Math.fma(qT[d * heads + h], row[k0 + d], acc);
-                }
-                sum += Math.max(acc, 0f) * w[w0 + h];
-            }
-            scores[scoresOffset + pos] = sum;
         }
     }
 

@@ -77,7 +77,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         float[] keys = new float[0];     // [qk_head_dim, context rounded up to whole vectors]: one head's keys, transposed (naive)
         float[] indexScores = new float[0]; // [context]: one task's indexer scores
         int[] heap = new int[0];            // [index_topk]: the top-k selection's heap
-        float[] queryT = new float[0];      // [index_head_dim, index_n_heads]: one query, transposed
+        float[] queryT = new float[0];      // [index_head_dim, index_n_heads padded]: one query, transposed
+        float[] headWeights = new float[0]; // [index_n_heads padded]: its head weights
     }
 
     public MlaScratch(MlaSpec spec, CpuWorkers workers) {
@@ -189,13 +190,16 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         if (sparseTasks == 0) {
             return;
         }
-        int queryWidth = indexer.spec().numHeads() * indexer.spec().headDim();
+        int queryWidth = indexer.paddedQueryWidth();
         for (Slice slice : slices) {
             if (slice.heap.length < k) {
                 slice.heap = new int[k];
             }
             if (slice.queryT.length < queryWidth) {
                 slice.queryT = new float[queryWidth];
+            }
+            if (slice.headWeights.length < indexer.paddedHeads()) {
+                slice.headWeights = new float[indexer.paddedHeads()];
             }
         }
         if (taskCount >= slices.length) {
@@ -322,7 +326,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             case INDEX_SELECT -> {
                 for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
                     if (!denseAttention && indexer.sparse(taskContext[i])) {
-                        indexer.scores(this, i, 0, taskContext[i], buffers.indexScores, 0, buffers.queryT);
+                        indexer.scores(this, i, 0, taskContext[i], buffers.indexScores, 0, buffers.queryT, buffers.headWeights);
                         selectedCount[i] = indexer.topk(buffers.indexScores, 0, taskContext[i], selected, selectedOffset(i), buffers.heap);
                     }
                 }
@@ -335,7 +339,8 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
                         i++;
                     }
                     int from = (c - (i == 0 ? 0 : scoreChunkEnds[i - 1])) * SCORE_CHUNK;
-                    indexer.scores(this, i, from, Math.min(taskContext[i], from + SCORE_CHUNK), indexScores, i * scoreStride, buffers.queryT);
+                    indexer.scores(this, i, from, Math.min(taskContext[i], from + SCORE_CHUNK), indexScores, i * scoreStride, buffers.queryT,
+                            buffers.headWeights);
                 }
             }
             case INDEX_TOPK -> {

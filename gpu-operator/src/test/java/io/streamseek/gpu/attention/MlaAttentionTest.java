@@ -79,12 +79,12 @@ class MlaAttentionTest {
 
     /**
      * DeepSeek Sparse Attention at the layer: 20 tokens with an index_topk of 6, so most attend
-     * sparsely. The naive and absorbed paths select alike and agree; an indexer of 4 heads (summed
-     * one head at a time) equals the same indexer as 8 heads whose last 4 weigh zero (8 heads per
-     * vector), which a wrong selection in either would break; and attending densely differs.
+     * sparsely. The naive and absorbed paths select alike and agree; an indexer of 4 heads equals
+     * the same indexer as 8 heads whose last 4 weigh zero (the scoring kernel pads heads to whole
+     * vectors: a wrong padding or transposition changes the selection); and attending densely differs.
      */
     @Test
-    void sparseAttentionAgreesOnBothPathsAndInBothScoringKernels() {
+    void sparseAttentionAgreesOnBothPathsAndForPaddedHeads() {
         MlaSpec base = new MlaSpec(HIDDEN, 4, 24, 16, 8, 4, 12, 1e-6f, 0.3f);
         SplittableRandom random = new SplittableRandom(12);
         MlaWeights mla = randomWeights(base, random);
