@@ -77,11 +77,8 @@ public final class RotaryEmbedding {
 
     /** Rotates {@code heads} consecutive rope vectors of {@code dim} values, starting at {@code offset} with stride {@code stride}, for {@code position}. */
     public void rotate(float[] x, int offset, int stride, int heads, int position) {
-        if (position < 0 || position >= maxPositions) {
-            throw new IllegalArgumentException("position " + position + " is outside the model's context of " + maxPositions + " tokens");
-        }
         int half = dim / 2;
-        int table = position * half;
+        int table = table(position);
         for (int h = 0; h < heads; h++) {
             int base = offset + h * stride;
             for (int i = 0; i < half; i++) {
@@ -101,11 +98,8 @@ public final class RotaryEmbedding {
      * and keys (its {@code apply_rotary_emb(..., interleaved=False)}), unlike MLA's interleaved pairs.
      */
     public void rotateHalves(float[] x, int offset, int stride, int heads, int position) {
-        if (position < 0 || position >= maxPositions) {
-            throw new IllegalArgumentException("position " + position + " is outside the model's context of " + maxPositions + " tokens");
-        }
         int half = dim / 2;
-        int table = position * half;
+        int table = table(position);
         for (int h = 0; h < heads; h++) {
             int base = offset + h * stride;
             for (int i = 0; i < half; i++) {
@@ -117,6 +111,14 @@ public final class RotaryEmbedding {
                 x[base + half + i] = b * c + a * s;
             }
         }
+    }
+
+    /** Where {@code position}'s angles start in the tables, or a refusal naming the context. */
+    private int table(int position) {
+        if (position < 0 || position >= maxPositions) {
+            throw new IllegalArgumentException("position " + position + " is outside the model's context of " + maxPositions + " tokens");
+        }
+        return position * (dim / 2);
     }
 
     /** {@code cos(position × inv_freq[i]) × mscale}, {@code [max_positions, dim / 2]}; shared, not copied: do not modify. */

@@ -9,9 +9,9 @@ import io.streamseek.gpu.loader.DType;
 import io.streamseek.gpu.loader.RandomCheckpoint;
 import io.streamseek.gpu.testutils.Npy;
 import io.streamseek.gpu.testutils.ReferenceLogits;
+import io.streamseek.gpu.testutils.TestResources;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,12 +48,12 @@ class SparseAttentionReferenceTest {
     @CsvSource({"tiny-v32-f32-short, short, F32, false", "tiny-v32-f32-long, long, F32, false", "tiny-v32-bf16-long, long, BF16, false",
             "tiny-v32-fp8-long, long, F32, true"})
     void matchesTransformers(String name, String prompt, DType dtype, boolean fp8) throws IOException {
-        JsonNode golden = golden();
+        JsonNode golden = TestResources.json("golden/v32.json");
         JsonNode run = golden.get("runs").get(name);
         try (Checkpoint checkpoint = Checkpoint.open(write(name.substring(0, name.lastIndexOf('-')), dtype, fp8))) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             ReferenceLogits.assertMatches(name, model, ReferenceLogits.ints(golden.get("prompts").get(prompt)),
-                    Npy.readFloat32(resource("golden/" + name + ".npy")), run.get("greedy"), WORKERS);
+                    Npy.readFloat32(TestResources.copy(dir, "golden/" + name + ".npy")), run.get("greedy"), WORKERS);
         }
         if (prompt.equals("long")) {
             JsonNode moved = run.get("sensitivity");
@@ -68,9 +67,9 @@ class SparseAttentionReferenceTest {
     /** The engine's own dense switch on the long prompt: far from the reference, as the figures say. */
     @Test
     void denseAttentionWhereSparseIsDueIsFarFromTheReference() throws IOException {
-        JsonNode golden = golden();
+        JsonNode golden = TestResources.json("golden/v32.json");
         int[] prompt = ReferenceLogits.ints(golden.get("prompts").get("long"));
-        float[] expected = Npy.readFloat32(resource("golden/tiny-v32-f32-long.npy"));
+        float[] expected = Npy.readFloat32(TestResources.copy(dir, "golden/tiny-v32-f32-long.npy"));
         try (Checkpoint checkpoint = Checkpoint.open(write("tiny-v32-f32", DType.F32, false))) {
             DeepSeekModel model = ModelLoader.load(checkpoint);
             for (Path path : Path.values()) {
@@ -98,17 +97,4 @@ class SparseAttentionReferenceTest {
         return model;
     }
 
-    private static JsonNode golden() throws IOException {
-        try (InputStream in = SparseAttentionReferenceTest.class.getClassLoader().getResourceAsStream("golden/v32.json")) {
-            return new ObjectMapper().readTree(in);
-        }
-    }
-
-    private static java.nio.file.Path resource(String name) throws IOException {
-        java.nio.file.Path target = dir.resolve(name.replace('/', '_'));
-        try (InputStream in = SparseAttentionReferenceTest.class.getClassLoader().getResourceAsStream(name)) {
-            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target;
-    }
 }

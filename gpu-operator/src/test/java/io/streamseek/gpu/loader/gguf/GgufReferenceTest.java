@@ -1,20 +1,18 @@
 package io.streamseek.gpu.loader.gguf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamseek.gpu.backend.cpu.CpuWorkers;
 import io.streamseek.gpu.loader.Checkpoint;
 import io.streamseek.gpu.model.ModelLoader;
 import io.streamseek.gpu.testutils.Npy;
 import io.streamseek.gpu.testutils.ReferenceLogits;
+import io.streamseek.gpu.testutils.TestResources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 
 
 /**
@@ -39,28 +37,13 @@ class GgufReferenceTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tiny-q8_0", "tiny-v2-q8_0", "tiny-v2-kv_b-q8_0", "tiny-k-q4_k_m", "tiny-k-q4_0"})
     void matchesTransformersOnTheDequantizedWeights(String name) throws IOException {
-        JsonNode golden = golden();
+        JsonNode golden = TestResources.json("golden/gguf/golden.json");
         int[] prompt = ReferenceLogits.ints(golden.get("prompt_ids"));
-        float[] expected = Npy.readFloat32(resource("golden/gguf/" + name + ".npy"));
-        try (Checkpoint checkpoint = Checkpoint.open(resource("golden/gguf/" + name + ".gguf"))) {
+        float[] expected = Npy.readFloat32(TestResources.copy(dir, "golden/gguf/" + name + ".npy"));
+        try (Checkpoint checkpoint = Checkpoint.open(TestResources.copy(dir, "golden/gguf/" + name + ".gguf"))) {
             ReferenceLogits.assertMatches(name, ModelLoader.load(checkpoint), prompt, expected, golden.get("files").get(name).get("greedy"),
                     WORKERS);
         }
     }
 
-    private static JsonNode golden() throws IOException {
-        try (InputStream in = GgufReferenceTest.class.getClassLoader().getResourceAsStream("golden/gguf/golden.json")) {
-            return new ObjectMapper().readTree(in);
-        }
-    }
-
-    private static java.nio.file.Path resource(String name) throws IOException {
-        java.nio.file.Path target = dir.resolve(name.replace('/', '_'));
-        if (!Files.exists(target)) {
-            try (InputStream in = GgufReferenceTest.class.getClassLoader().getResourceAsStream(name)) {
-                Files.copy(in, target);
-            }
-        }
-        return target;
-    }
 }
