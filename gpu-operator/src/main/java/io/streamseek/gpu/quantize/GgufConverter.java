@@ -163,6 +163,17 @@ public final class GgufConverter {
             plan3d(blk + "attn_v_b.weight", c.kvLoraRank(), v, heads,
                     () -> TensorRows.valueHalf(checkpoint.linear(kvB, heads * (nope + v), c.kvLoraRank(), "kv_b_proj"), heads, nope, v));
             weight(blk + "attn_output.weight", hf + "self_attn.o_proj.weight", hidden, heads * v);
+            if (c.sparseAttention() != null) {
+                int indexHeads = c.sparseAttention().indexNHeads();
+                int indexDim = c.sparseAttention().indexHeadDim();
+                String ix = hf + "self_attn.indexer.";
+                weight(blk + "indexer.attn_q_b.weight", ix + "wq_b.weight", indexHeads * indexDim, c.qLoraRank());
+                weight(blk + "indexer.attn_k.weight", ix + "wk.weight", indexDim, hidden);
+                norm(blk + "indexer.k_norm.weight", ix + "k_norm.weight", indexDim);
+                norm(blk + "indexer.k_norm.bias", ix + "k_norm.bias", indexDim);
+                // Its per-head weights stay f32 (as the router's): a handful of rows that weigh every score.
+                add(blk + "indexer.proj.weight", GgmlType.F32, new long[] {hidden, indexHeads}, () -> linear(ix + "weights_proj.weight", indexHeads, hidden));
+            }
             norm(blk + "ffn_norm.weight", hf + "post_attention_layernorm.weight", hidden);
             if (c.isMoeLayer(i)) {
                 int n = c.nRoutedExperts();

@@ -64,6 +64,26 @@ class SparseAttentionReferenceTest {
         }
     }
 
+    /**
+     * The bf16 checkpoint written as a GGUF file of llama.cpp's {@code deepseek32} architecture
+     * ({@code quantize --type bf16}: the same weights, the indexer's keys and tensors under GGUF's
+     * names) and read back: the same reference logits and tokens.
+     */
+    @Test
+    void aDeepseek32GgufFileReadsBackToTheReference() throws Exception {
+        JsonNode golden = TestResources.json("golden/v32.json");
+        java.nio.file.Path gguf = dir.resolve("tiny-v32-bf16.gguf");
+        java.nio.file.Path hf = write("tiny-v32-bf16", DType.BF16, false);
+        io.streamseek.gpu.tokenizer.TokenizerFiles.write(hf, ModelPreset.TINY_V32.config().vocabSize(), 64);
+        io.streamseek.gpu.quantize.GgufConverter.convert(hf, gguf, io.streamseek.gpu.quantize.GgufConverter.Target.BF16, null);
+        try (Checkpoint checkpoint = Checkpoint.open(gguf)) {
+            assertThat(checkpoint.config().sparseAttention()).isEqualTo(ModelPreset.TINY_V32.config().sparseAttention());
+            ReferenceLogits.assertMatches("tiny-v32-bf16-long (GGUF)", ModelLoader.load(checkpoint),
+                    ReferenceLogits.ints(golden.get("prompts").get("long")), Npy.readFloat32(TestResources.copy(dir, "golden/tiny-v32-bf16-long.npy")),
+                    golden.get("runs").get("tiny-v32-bf16-long").get("greedy"), WORKERS);
+        }
+    }
+
     /** The engine's own dense switch on the long prompt: far from the reference, as the figures say. */
     @Test
     void denseAttentionWhereSparseIsDueIsFarFromTheReference() throws IOException {

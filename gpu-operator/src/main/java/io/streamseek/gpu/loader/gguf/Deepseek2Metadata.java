@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * The {@code deepseek2} architecture's GGUF metadata and the engine's {@link DeepSeekConfig}, both
  * ways: {@link #toConfig} reads every key llama.cpp's loader reads for the architecture;
- * {@link #write} writes them as llama.cpp's converter does. Keys are {@code deepseek2.*}.
+ * {@link #write} writes them as llama.cpp's converter does. Keys are {@code deepseek2.*}. DeepSeek-V3.2
+ * is llama.cpp's {@code deepseek32}: the same keys under {@code deepseek32.*}, plus its indexer's
+ * {@code attention.indexer.head_count}, {@code key_length} and {@code top_k}.
  *
  * <p>What GGUF does not store is derived the way llama.cpp derives it: {@code topk_method} is
  * {@code noaux_tc} when the layers carry an {@code exp_probs_b} correction bias, group-limited when
@@ -22,7 +24,8 @@ import java.util.List;
 public final class Deepseek2Metadata {
 
     public static final String ARCHITECTURE = "deepseek2";
-    private static final String P = ARCHITECTURE + ".";
+    /** DeepSeek-V3.2 (DeepSeek Sparse Attention) in llama.cpp's names. */
+    public static final String ARCHITECTURE_V32 = "deepseek32";
     /** llama.cpp's {@code expert_gating_func} values. */
     private static final int GATING_SOFTMAX = 1;
     private static final int GATING_SIGMOID = 2;
@@ -35,10 +38,12 @@ public final class Deepseek2Metadata {
         GgufMetadata m = file.metadata();
         String name = file.path().getFileName().toString();
         String arch = m.string("general.architecture");
-        if (!arch.equals(ARCHITECTURE)) {
+        if (!arch.equals(ARCHITECTURE) && !arch.equals(ARCHITECTURE_V32)) {
             throw new CheckpointException(name + ": general.architecture is '" + arch + "'; this engine runs DeepSeek-V2/V3-architecture "
-                    + "models, which GGUF calls '" + ARCHITECTURE + "' (DeepSeek-V2, V2-Lite, V2.5, V3, R1, Moonlight, Kimi-K2 and their fine-tunes)");
+                    + "models, which GGUF calls '" + ARCHITECTURE + "' (DeepSeek-V2, V2-Lite, V2.5, V3, R1, Moonlight, Kimi-K2 and their fine-tunes), "
+                    + "and DeepSeek-V3.2, '" + ARCHITECTURE_V32 + "'");
         }
+        String P = arch + ".";
         int rope = (int) m.integer(P + "rope.dimension_count");
         int nope;
         int vHead;
@@ -62,6 +67,10 @@ public final class Deepseek2Metadata {
                 : m.has("tokenizer.ggml.tokens") ? m.strings("tokenizer.ggml.tokens").size()
                 : (int) requireTensor(file, "token_embd.weight").dims()[1];
         List<Integer> eos = m.has("tokenizer.ggml.eos_token_id") ? List.of((int) m.integer("tokenizer.ggml.eos_token_id")) : List.of();
+        DeepSeekConfig.SparseAttention indexer = arch.equals(ARCHITECTURE_V32)
+                ? new DeepSeekConfig.SparseAttention((int) m.integer(P + "attention.indexer.head_count"),
+                        (int) m.integer(P + "attention.indexer.key_length"), (int) m.integer(P + "attention.indexer.top_k"))
+                : null;
         try {
             return new DeepSeekConfig(
                     (int) m.integer(P + "embedding_length"), (int) m.integer(P + "block_count"),
@@ -75,14 +84,14 @@ public final class Deepseek2Metadata {
                     topkMethod, groups, (int) m.integer(P + "expert_group_used_count", 1),
                     gating == GATING_SIGMOID ? "sigmoid" : "softmax", m.bool(P + "expert_weights_norm", false),
                     (float) m.real(P + "expert_weights_scale", 1.0),
-                    m.real(P + "rope.freq_base", 10000), yarn(m, name),
-                    (int) m.integer("tokenizer.ggml.bos_token_id", -1), eos, (int) m.integer(P + "nextn_predict_layers", 0), null);
+                    m.real(P + "rope.freq_base", 10000), yarn(m, name, P),
+                    (int) m.integer("tokenizer.ggml.bos_token_id", -1), eos, (int) m.integer(P + "nextn_predict_layers", 0), null, indexer);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(name + ": the deepseek2 metadata, in config.json's names, is invalid: " + e.getMessage(), e);
+            throw new CheckpointException(name + ": the " + arch + " metadata, in config.json's names, is invalid: " + e.getMessage(), e);
         }
     }
 
-    private static DeepSeekConfig.Yarn yarn(GgufMetadata m, String name) {
+    private static DeepSeekConfig.Yarn yarn(GgufMetadata m, String name, String P) {
         String type = m.string(P + "rope.scaling.type", "none");
         if (type.equals("none")) {
             return null;
@@ -115,7 +124,14 @@ public final class Deepseek2Metadata {
         if (c.nRoutedExperts() > 0 && c.moeLayerFreq() != 1) {
             throw new IllegalArgumentException("moe_layer_freq " + c.moeLayerFreq() + " cannot be written to GGUF: deepseek2 has MoE in every layer after leading_dense_block_count");
         }
-        w.putString("general.architecture", ARCHITECTURE);
+        String arch = c.sparseAttention() == null ? ARCHITECTURE : ARCHITECTURE_V32;
+        String P = arch + ".";
+        w.putString("general.architecture", arch);
+        if (c.sparseAttention() != null) {
+            w.putUint32(P + "attention.indexer.head_count", c.sparseAttention().indexNHeads());
+            w.putUint32(P + "attention.indexer.key_length", c.sparseAttention().indexHeadDim());
+            w.putUint32(P + "attention.indexer.top_k", c.sparseAttention().indexTopk());
+        }
         w.putUint32(P + "block_count", c.numHiddenLayers());
         w.putUint32(P + "context_length", c.maxPositionEmbeddings());
         w.putUint32(P + "embedding_length", c.hiddenSize());

@@ -6,8 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Hugging Face tensor names of a DeepSeek-V2/V3 checkpoint and their GGUF ({@code deepseek2})
- * names, as one table read both ways: by the loader (HF name asked → GGUF tensor) and by
+ * Hugging Face tensor names of a DeepSeek-V2/V3/V3.2 checkpoint and their GGUF ({@code deepseek2},
+ * {@code deepseek32}) names, as one table read both ways: by the loader (HF name asked → GGUF tensor) and by
  * {@code quantize} (HF tensor → GGUF name). Routed experts are stacked in GGUF: the
  * {@code n_routed_experts} HF tensors {@code mlp.experts.E.gate_proj.weight} are the slices
  * {@code E} of one {@code ffn_gate_exps.weight} {@code [n_expert, rows, cols]}.
@@ -35,6 +35,11 @@ public final class TensorNames {
             new String[] {"self_attn.kv_a_layernorm.weight", "attn_kv_a_norm.weight"},
             new String[] {"self_attn.kv_b_proj.weight", "attn_kv_b.weight"},
             new String[] {"self_attn.o_proj.weight", "attn_output.weight"},
+            new String[] {"self_attn.indexer.wq_b.weight", "indexer.attn_q_b.weight"},
+            new String[] {"self_attn.indexer.wk.weight", "indexer.attn_k.weight"},
+            new String[] {"self_attn.indexer.k_norm.weight", "indexer.k_norm.weight"},
+            new String[] {"self_attn.indexer.k_norm.bias", "indexer.k_norm.bias"},
+            new String[] {"self_attn.indexer.weights_proj.weight", "indexer.proj.weight"},
             new String[] {"mlp.gate_proj.weight", "ffn_gate.weight"},
             new String[] {"mlp.up_proj.weight", "ffn_up.weight"},
             new String[] {"mlp.down_proj.weight", "ffn_down.weight"},

@@ -136,7 +136,7 @@ class GgufCheckpointTest {
         }
         assertThatThrownBy(() -> Checkpoint.open(file)).isInstanceOf(CheckpointException.class)
                 .hasMessage("llama.gguf: general.architecture is 'llama'; this engine runs DeepSeek-V2/V3-architecture models, which GGUF calls "
-                        + "'deepseek2' (DeepSeek-V2, V2-Lite, V2.5, V3, R1, Moonlight, Kimi-K2 and their fine-tunes)");
+                        + "'deepseek2' (DeepSeek-V2, V2-Lite, V2.5, V3, R1, Moonlight, Kimi-K2 and their fine-tunes), and DeepSeek-V3.2, 'deepseek32'");
     }
 
     @Test
