@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * products are the same without it (Hugging Face's implementation omits both, as this one does).
  *
  * <p>Ties in {@code I} go to the earlier position, so the choice is a function of the values alone;
- * each {@code I[t, s]} is one fixed sequence of operations (heads in order), whatever else is in the
- * step, so the selection is batch-invariant like everything else.
+ * each {@code I[t, s]} is one fixed sequence of operations (see {@link #scores}), whatever else is in
+ * the step, so the selection is batch-invariant like everything else.
  */
 public final class LightningIndexer {
 
