@@ -46,7 +46,7 @@ public final class Backends {
         }
     }
 
-    /** CUDA when a GPU is usable; otherwise the CPU, with the reason in the same log line. */
+    /** CUDA when a GPU is usable for the model; otherwise the CPU, with the reason in the same log line. */
     private static ModelRunner auto(DeepSeekModel model, EngineConfig config, PagedLatentStore store) {
         ModelRunner runner;
         try {
@@ -54,7 +54,7 @@ public final class Backends {
             LOG.info("Backend auto: {}", runner.description());
         } catch (CudaUnavailableException e) {
             runner = cpu(model, config);
-            LOG.info("Backend auto: {} (no usable GPU: {})", runner.description(), e.getMessage());
+            LOG.info("Backend auto: {} (not CUDA: {})", runner.description(), e.getMessage());
         }
         return runner;
     }
