@@ -93,16 +93,8 @@ public final class FlopModel {
         if (end <= from) {
             return 0;
         }
-        long n = end - from;
         long perContext = absorbed ? absorbedPerContext : naivePerContext;
-        // Position pos attends over context pos + 1; contexts [from + 1, end].
-        if (topk == 0 || end <= topk) {
-            return n * perToken + contextSum(from + 1, end) * perContext + (logits ? lmHead : 0);
-        }
-        long firstSparse = Math.max(from + 1, topk + 1);
-        long dense = firstSparse - (from + 1);
-        return n * perToken + contextSum(from + 1, firstSparse - 1) * perContext + (n - dense) * topk * perContext
-                + contextSum(firstSparse, end) * indexerPerContext + (logits ? lmHead : 0);
+        return (end - from) * perToken + contextCost(from, end, perContext, indexerPerContext) + (logits ? lmHead : 0);
     }
 
     /**
@@ -114,14 +106,20 @@ public final class FlopModel {
         if (end <= from) {
             return 0;
         }
-        long n = end - from;
-        if (topk == 0 || end <= topk) {
-            return contextSum(from + 1, end) * latentBytesPerContext;
-        }
-        long firstSparse = Math.max(from + 1, topk + 1);
-        long dense = firstSparse - (from + 1);
-        return contextSum(from + 1, firstSparse - 1) * latentBytesPerContext + (n - dense) * topk * latentBytesPerContext
-                + contextSum(firstSparse, end) * keyBytesPerContext;
+        return contextCost(from, end, latentBytesPerContext, keyBytesPerContext);
+    }
+
+    /**
+     * Over positions {@code [from, end)} (position {@code p} has context {@code p + 1}): the
+     * positions each attends to (its context, or {@code index_topk} once the indexer selects) times
+     * {@code perAttended}, plus the positions the indexer scores (its whole context, where it
+     * selects) times {@code perScored}. In closed form: arithmetic series.
+     */
+    private long contextCost(int from, int end, long perAttended, long perScored) {
+        long denseLast = topk == 0 ? end : Math.min(end, topk);
+        long firstSparse = Math.max(from + 1, denseLast + 1);
+        long sparse = Math.max(0, end - firstSparse + 1);
+        return contextSum(from + 1, denseLast) * perAttended + sparse * topk * perAttended + contextSum(firstSparse, end) * perScored;
     }
 
     /** {@code Σ c} for c in {@code [first, last]}; 0 when empty. */

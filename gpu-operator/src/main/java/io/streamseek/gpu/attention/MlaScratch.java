@@ -149,6 +149,11 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         }
     }
 
+    /** Whether the indexer chooses task {@code i}'s positions: its context is past index_topk, and selection is on. */
+    private boolean selects(int i) {
+        return !denseAttention && indexer.sparse(taskContext[i]);
+    }
+
     /** Whether task {@code i} attends only to its selected positions ({@link #selected}). */
     int selectedCount(int i) {
         return indexer == null ? 0 : selectedCount[i];
@@ -182,7 +187,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         int widest = 0;
         for (int i = 0; i < taskCount; i++) {
             selectedCount[i] = 0;
-            if (!denseAttention && indexer.sparse(taskContext[i])) {
+            if (selects(i)) {
                 sparseTasks++;
                 widest = Math.max(widest, taskContext[i]);
             }
@@ -220,7 +225,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
         }
         int chunks = 0;
         for (int i = 0; i < taskCount; i++) {
-            if (!denseAttention && indexer.sparse(taskContext[i])) {
+            if (selects(i)) {
                 chunks += (taskContext[i] + SCORE_CHUNK - 1) / SCORE_CHUNK;
             }
             scoreChunkEnds[i] = chunks;
@@ -325,7 +330,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             }
             case INDEX_SELECT -> {
                 for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
-                    if (!denseAttention && indexer.sparse(taskContext[i])) {
+                    if (selects(i)) {
                         indexer.scores(this, i, 0, taskContext[i], buffers.indexScores, 0, buffers.queryT, buffers.headWeights);
                         selectedCount[i] = indexer.topk(buffers.indexScores, 0, taskContext[i], selected, selectedOffset(i), buffers.heap);
                     }
@@ -345,7 +350,7 @@ public final class MlaScratch implements CpuWorkers.SliceTask {
             }
             case INDEX_TOPK -> {
                 for (int i = next.getAndIncrement(); i < taskCount; i = next.getAndIncrement()) {
-                    if (!denseAttention && indexer.sparse(taskContext[i])) {
+                    if (selects(i)) {
                         selectedCount[i] = indexer.topk(indexScores, i * scoreStride, taskContext[i], selected, selectedOffset(i), buffers.heap);
                     }
                 }
