@@ -12,11 +12,21 @@ first method, edited in the Java file); the methods after it are replaced.
 import os
 FORMATS = {
   'q8_0': dict(kind='int8', sub=32, offsets=False, zero=0, doc='Q8_0: {@code w = d·q}, 16 scales per 32 columns.'),
-  'q6K':  dict(kind='int8', sub=16, offsets=False, zero=0, doc='Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns.'),
+  'q6K':  dict(kind='int8', sub=16, offsets=False, zero=0, kquant=True, doc='Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns.'),
   'q4_0': dict(kind='nibble', sub=32, offsets=False, zero=8, doc='Q4_0: {@code w = d·(q − 8)}, the 8 taken off the nibble.'),
-  'q4K':  dict(kind='nibble', sub=32, offsets=True, zero=0, doc='Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml\'s).'),
-  'q5K':  dict(kind='five', sub=32, offsets=True, zero=0, doc='Q5_K: {@code w = d·sc·q − dmin·m}.'),
+  'q4K':  dict(kind='nibble', sub=32, offsets=True, zero=0, kquant=True, doc='Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml\'s).'),
+  'q5K':  dict(kind='five', sub=32, offsets=True, zero=0, kquant=True, doc='Q5_K: {@code w = d·sc·q − dmin·m}.'),
 }
+
+# A K-quant super-block of 256 columns holds, per group, the sub-blocks' int8 scales (and mins) in
+# its first 256 bytes, then its quants; the f32 d (and -dmin) of each super-block are in the scales.
+SCALE_BYTES = 256
+QUANT_BYTES = {'int8': 256 * 16, 'nibble': 128 * 16, 'five': 8 * 20 * 16}
+
+
+def super_bytes(f):
+    return SCALE_BYTES + QUANT_BYTES[f['kind']]
+
 
 def weight(f, src, d, m):
     """The f32 weights of byte vector src with scale d (and offset m): GroupDot's expression."""
@@ -29,13 +39,14 @@ def weight(f, src, d, m):
 def columns(f, rv, ind):
     """per-format column body: yields (lines, list of (col_index_expr, bytevector name per rv))"""
     L = []
+    kq = f.get('kquant')
     if f['kind'] == 'int8':
-        L.append(f"{ind}int p = j * G;")
+        L.append(f"{ind}int p = {'qs + (j & 255) * G' if kq else 'j * G'};")
         for r in rv:
             L.append(f"{ind}ByteVector l{r} = ByteVector.fromArray(B, q, q{r} + p);")
         return L, [('j', 'l')]
     if f['kind'] == 'nibble':
-        L.append(f"{ind}int p = j / 2 * G;")
+        L.append(f"{ind}int p = {'qs + (j & 255) / 2 * G' if kq else 'j / 2 * G'};")
         for r in rv:
             L.append(f"{ind}ByteVector v{r} = ByteVector.fromArray(B, q, q{r} + p);")
         for r in rv:
@@ -68,6 +79,8 @@ def five_chunk(f, rv, ind, emit_pair):
     return L
 
 def scales(f, rv, ind, sname, pre):
+    if f.get('kquant'):
+        return kquant_scales(f, rv, ind, pre)
     L = []
     stride = "2 * G" if f['offsets'] else "G"
     sh = 5 if f['sub'] == 32 else 4
@@ -79,6 +92,25 @@ def scales(f, rv, ind, sname, pre):
     if f['kind'] == 'five':
         L.append(f"{ind}int base = (k >> 5) * 20 * G;")
     return L
+
+def kquant_scales(f, rv, ind, pre):
+    """A sub-block's scales from its int8 sc (and m) times the super-block's d (and -dmin): exact, as ggml's d·sc."""
+    sh = 5 if f['sub'] == 32 else 4
+    subs = 256 // f['sub']
+    L = [f"{ind}int sup = k >> 8;",
+         f"{ind}int sd = sup * {'2 * G' if f['offsets'] else 'G'};",
+         f"{ind}int sq = sup * {super_bytes(f)} + ((k & 255) >> {sh}) * G;",
+         f"{ind}int qs = sup * {super_bytes(f)} + {SCALE_BYTES};"]
+    for r in rv:
+        L.append(f"{ind}FloatVector d{r} = ((FloatVector) ByteVector.fromArray(B, q, q{r} + sq).convertShape(VectorOperators.B2F, F, 0))"
+                 f".mul(FloatVector.fromArray(F, s, {pre}{r} + sd));")
+        if f['offsets']:
+            L.append(f"{ind}FloatVector m{r} = ((FloatVector) ByteVector.fromArray(B, q, q{r} + sq + {subs} * G).convertShape(VectorOperators.B2F, F, 0))"
+                     f".mul(FloatVector.fromArray(F, s, {pre}{r} + sd + G));")
+    if f['kind'] == 'five':
+        L.append(f"{ind}int base = qs + ((k & 255) >> 5) * 20 * G;")
+    return L
+
 
 def step(f):
     return 1 if f['kind'] == 'int8' else 2

@@ -49,13 +49,16 @@ final class GroupPanel {
     /** Q6_K as held ({@code q − 32} as int8): {@code w = d·sc·q}, scales per 16 columns. */
     static void q6K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
         for (int k = k0; k < k1; k += 16) {
-            int si = (k >> 4) * G;
-            FloatVector da = FloatVector.fromArray(F, s, sa + si);
-            FloatVector db = FloatVector.fromArray(F, s, sb + si);
+            int sup = k >> 8;
+            int sd = sup * G;
+            int sq = sup * 4352 + ((k & 255) >> 4) * G;
+            int qs = sup * 4352 + 256;
+            FloatVector da = ((FloatVector) ByteVector.fromArray(B, q, qa + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sa + sd));
+            FloatVector db = ((FloatVector) ByteVector.fromArray(B, q, qb + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sb + sd));
             for (int i = 0; i < 16; i++) {
                 int j = k + i;
                 int o = (j - k0) * 2 * L;
-                int p = j * G;
+                int p = qs + (j & 255) * G;
                 ByteVector la = ByteVector.fromArray(B, q, qa + p);
                 ByteVector lb = ByteVector.fromArray(B, q, qb + p);
                 ((FloatVector) la.convertShape(VectorOperators.B2F, F, 0)).mul(da).intoArray(panel, o);
@@ -91,15 +94,18 @@ final class GroupPanel {
     /** Q4_K: {@code w = d·sc·q − dmin·m} (one exact product and an add, as ggml's). */
     static void q4K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
         for (int k = k0; k < k1; k += 32) {
-            int si = (k >> 5) * 2 * G;
-            FloatVector da = FloatVector.fromArray(F, s, sa + si);
-            FloatVector ma = FloatVector.fromArray(F, s, sa + si + G);
-            FloatVector db = FloatVector.fromArray(F, s, sb + si);
-            FloatVector mb = FloatVector.fromArray(F, s, sb + si + G);
+            int sup = k >> 8;
+            int sd = sup * 2 * G;
+            int sq = sup * 2304 + ((k & 255) >> 5) * G;
+            int qs = sup * 2304 + 256;
+            FloatVector da = ((FloatVector) ByteVector.fromArray(B, q, qa + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sa + sd));
+            FloatVector ma = ((FloatVector) ByteVector.fromArray(B, q, qa + sq + 8 * G).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sa + sd + G));
+            FloatVector db = ((FloatVector) ByteVector.fromArray(B, q, qb + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sb + sd));
+            FloatVector mb = ((FloatVector) ByteVector.fromArray(B, q, qb + sq + 8 * G).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sb + sd + G));
             for (int i = 0; i < 32; i += 2) {
                 int j = k + i;
                 int o = (j - k0) * 2 * L;
-                int p = j / 2 * G;
+                int p = qs + (j & 255) / 2 * G;
                 ByteVector va = ByteVector.fromArray(B, q, qa + p);
                 ByteVector vb = ByteVector.fromArray(B, q, qb + p);
                 ByteVector la = va.and((byte) 0x0F);
@@ -117,12 +123,15 @@ final class GroupPanel {
     /** Q5_K: {@code w = d·sc·q − dmin·m}. */
     static void q5K(byte[] q, int qa, int qb, float[] s, int sa, int sb, int k0, int k1, float[] panel) {
         for (int k = k0; k < k1; k += 32) {
-            int si = (k >> 5) * 2 * G;
-            FloatVector da = FloatVector.fromArray(F, s, sa + si);
-            FloatVector ma = FloatVector.fromArray(F, s, sa + si + G);
-            FloatVector db = FloatVector.fromArray(F, s, sb + si);
-            FloatVector mb = FloatVector.fromArray(F, s, sb + si + G);
-            int base = (k >> 5) * 20 * G;
+            int sup = k >> 8;
+            int sd = sup * 2 * G;
+            int sq = sup * 2816 + ((k & 255) >> 5) * G;
+            int qs = sup * 2816 + 256;
+            FloatVector da = ((FloatVector) ByteVector.fromArray(B, q, qa + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sa + sd));
+            FloatVector ma = ((FloatVector) ByteVector.fromArray(B, q, qa + sq + 8 * G).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sa + sd + G));
+            FloatVector db = ((FloatVector) ByteVector.fromArray(B, q, qb + sq).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sb + sd));
+            FloatVector mb = ((FloatVector) ByteVector.fromArray(B, q, qb + sq + 8 * G).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, s, sb + sd + G));
+            int base = qs + ((k & 255) >> 5) * 20 * G;
             for (int i = 0; i < 32; i += 8) {
                 int j = k + i;
                 int p;

@@ -14,19 +14,24 @@ import io.streamseek.gpu.backend.cpu.Linear.Format;
  * chain from the quants directly, so results do not depend on the number of tokens, and — the lane
  * width only decides how many rows share a vector — not on AVX2 or AVX-512 either.
  *
- * <p>Per group and per 32 columns (Q6_K: 16) of a sub-block, 16 f32 scales ({@code d}, {@code d·sc_j})
- * and for Q4_K/Q5_K 16 f32 offsets ({@code −dmin·m_j}), in {@link #scales}. Quants per group, in
- * column order:
+ * <p>Scales: for Q8_0, Q4_0 and Q5_0, per group and per 32 columns, the 16 rows' f32 {@code d} in
+ * {@link #scales}. The K-quants keep their two levels: per 256-column super-block the 16 rows' f32
+ * {@code d} (Q4_K/Q5_K also {@code −dmin}) in {@link #scales}, and each sub-block's integer
+ * {@code sc} (and {@code m}) as int8 in the group's bytes, 16 per sub-block, in the first 256 bytes of
+ * the super-block, before its quants; a kernel widens them and multiplies by {@code d} once per
+ * sub-block. Held as f32 {@code d·sc} (and {@code −dmin·m}) instead, the scales were a quarter of
+ * the bytes of a Q4_K weight, and batch-1 decode, bound by memory bandwidth on two threads, paid for
+ * them. Quants per group, in column order (for the K-quants, within their super-block):
  * <pre>
  * Q8_0, Q6_K, Q5_0  16 bytes per column: int8 q (Q6_K: q − 32, Q5_0: q − 16)  w = d·q
  * Q4_0, Q4_K        16 bytes per two columns: low nibble c, high nibble c + 1  w = d·(q − 8) | d·sc·q − dmin·m
  * Q5_K              per 32 columns, Q4's 256 bytes of nibbles, then 64 bytes of fifth bits
  *                   (bit c % 8 of a row's byte in the (c / 8)-th 16 bytes)      w = d·sc·q − dmin·m
  * </pre>
- * Every scale is the f32 value ggml's {@code dequantize_row_*} computes first (exact products), and
- * {@code d·sc·q} is exact too, so {@link #get} and the kernels reproduce ggml's weights bit for bit.
- * Held bytes per row: Q8_0 36 per 32 values (34 in the file), Q4_0 20 (18), Q5_0 36 (22), Q4_K 192 per
- * 256 (144), Q5_K 224 (176), Q6_K 320 (210). Q6_K and Q5_0 are held as bytes because their bit
+ * Every scale is the f32 value ggml's {@code dequantize_row_*} computes first ({@code d·sc} of an
+ * f16 and a 6- or 8-bit integer: exact), and {@code d·sc·q} is exact too, so {@link #get} and the
+ * kernels reproduce ggml's weights bit for bit. Held bytes per row: Q8_0 36 per 32 values (34 in the
+ * file), Q4_0 20 (18), Q5_0 36 (22), Q4_K 152 per 256 (144), Q5_K 184 (176), Q6_K 276 (210). Q6_K and Q5_0 are held as bytes because their bit
  * planes cost more to unpack than the bytes cost to read: as int8 they decode at Q8_0's speed
  * (Q5_0 2.2× its five-bit kernel's on 128-column rows, the expert down projections that a Q4_K_M
  * file stores as Q5_0), for 1.6× the memory of those tensors. Rows are padded to a multiple of
@@ -56,6 +61,7 @@ final class InterleavedBlocks {
     final int cols;
     private final Kind kind;
     private final boolean offsets;
+    private final boolean superBlocks; // K-quants: sub-block scales as int8 beside the quants, d per 256 columns
     private final int shift;           // log2 of the columns per scale
     private final byte[] quants;
     private final float[] scales;
@@ -74,12 +80,32 @@ final class InterleavedBlocks {
             default -> throw new IllegalArgumentException(format + " is not a block format");
         };
         this.offsets = format == Format.Q4_K || format == Format.Q5_K;
+        this.superBlocks = offsets || format == Format.Q6_K;
         this.shift = format == Format.Q6_K ? 4 : 5;
         this.quants = quants;
         this.scales = scales;
         this.groupBase = groupBase;
-        this.quantStride = cols * quantBytesPerColumn(kind);
-        this.scaleStride = (cols >> shift) * GROUP * (offsets ? 2 : 1);
+        this.quantStride = cols * quantBytesPerColumn(kind) + (superBlocks ? cols / SUPER * SUB_SCALE_BYTES : 0);
+        this.scaleStride = (superBlocks ? cols / SUPER : cols >> shift) * GROUP * (offsets ? 2 : 1);
+    }
+
+    /** Bytes of a K-quant super-block's sub-block scales (and mins) per group, before its quants. */
+    private static final int SUB_SCALE_BYTES = 256;
+    /** Columns of a K-quant super-block. */
+    private static final int SUPER = 256;
+
+    /** Bytes per group of one K-quant super-block: its sub-block scales, then its quants. */
+    private int superBytes() {
+        return SUB_SCALE_BYTES + SUPER * quantBytesPerColumn(kind);
+    }
+
+    /** Where column {@code c}'s quants start within a group's bytes, and the column counted from there. */
+    private int quantPrefix(int c) {
+        return superBlocks ? (c / SUPER) * superBytes() + SUB_SCALE_BYTES : 0;
+    }
+
+    private int localColumn(int c) {
+        return superBlocks ? c % SUPER : c;
     }
 
     private static int quantBytesPerColumn(Kind kind) {
@@ -116,40 +142,59 @@ final class InterleavedBlocks {
         int[] q = new int[size];
         float[] scale = new float[16];
         float[] offset = new float[16];
+        int[] subScale = new int[16];
+        int[] subMin = new int[16];
         int subs = size >> shift;
         for (int r = 0; r < GROUP && g * GROUP + r < rows; r++) {
             int row = g * GROUP + r;
             int qg = g * quantStride + r;
             int sg = g * scaleStride + r;
             for (int b = 0; b < cols / size; b++) {
-                decode(format, a, (row * (cols / size) + b) * format.bytesPerBlock(), q, scale, offset);
+                decode(format, a, (row * (cols / size) + b) * format.bytesPerBlock(), q, scale, offset, subScale, subMin);
                 int c0 = b * size;
+                int qp = qg + quantPrefix(c0);
+                int cl0 = localColumn(c0);
                 switch (kind) {
                     case INT8 -> {
                         for (int i = 0; i < size; i++) {
-                            quants[qg + (c0 + i) * GROUP] = (byte) q[i];
+                            quants[qp + (cl0 + i) * GROUP] = (byte) q[i];
                         }
                     }
                     case NIBBLE -> {
                         for (int i = 0; i < size; i += 2) {
-                            quants[qg + ((c0 + i) >> 1) * GROUP] = (byte) (q[i] | q[i + 1] << 4);
+                            quants[qp + ((cl0 + i) >> 1) * GROUP] = (byte) (q[i] | q[i + 1] << 4);
                         }
                     }
                     case FIVE_BIT -> {
                         for (int i = 0; i < size; i++) {
-                            int c = c0 + i;
-                            int base = qg + (c >> 5) * 20 * GROUP;
+                            int c = cl0 + i;
+                            int base = qp + (c >> 5) * 20 * GROUP;
                             int cc = c & 31;
                             quants[base + (cc >> 1) * GROUP] |= (byte) ((q[i] & 15) << ((cc & 1) * 4));
                             quants[base + 16 * GROUP + (cc >> 3) * GROUP] |= (byte) ((q[i] >> 4 & 1) << (cc & 7));
                         }
                     }
                 }
-                for (int j = 0; j < subs; j++) {
-                    int si = sg + ((c0 >> shift) + j) * GROUP * (offsets ? 2 : 1);
-                    scales[si] = scale[j];
+                if (superBlocks) {
+                    int si = sg + b * GROUP * (offsets ? 2 : 1);
+                    scales[si] = scale[0];
                     if (offsets) {
-                        scales[si + GROUP] = offset[j];
+                        scales[si + GROUP] = offset[0];
+                    }
+                    int sq = qg + b * superBytes();
+                    for (int j = 0; j < subs; j++) {
+                        quants[sq + j * GROUP] = (byte) subScale[j];
+                        if (offsets) {
+                            quants[sq + (subs + j) * GROUP] = (byte) subMin[j];
+                        }
+                    }
+                } else {
+                    for (int j = 0; j < subs; j++) {
+                        int si = sg + ((c0 >> shift) + j) * GROUP * (offsets ? 2 : 1);
+                        scales[si] = scale[j];
+                        if (offsets) {
+                            scales[si + GROUP] = offset[j];
+                        }
                     }
                 }
             }
@@ -158,10 +203,11 @@ final class InterleavedBlocks {
 
     /**
      * The block at {@code a[o ..]}: its values as this layout stores them ({@code q}: Q4_0 the
-     * unsigned nibble, Q5_0 {@code q − 16}, Q6_K {@code q − 32}, Q5_K the unsigned five bits), the
-     * scale of each sub-block and, for Q4_K/Q5_K, its offset {@code −dmin·m}.
+     * unsigned nibble, Q5_0 {@code q − 16}, Q6_K {@code q − 32}, Q5_K the unsigned five bits); for
+     * Q8_0/Q4_0/Q5_0 its scale {@code d}; for the K-quants {@code d} (and {@code −dmin}) in
+     * {@code scale[0]} ({@code offset[0]}) and each sub-block's integer {@code sc} (and {@code m}).
      */
-    private static void decode(Format format, byte[] a, int o, int[] q, float[] scale, float[] offset) {
+    private static void decode(Format format, byte[] a, int o, int[] q, float[] scale, float[] offset, int[] subScale, int[] subMin) {
         switch (format) {
             case Q8_0 -> {
                 scale[0] = BlockFormats.f16(a, o);
@@ -183,11 +229,11 @@ final class InterleavedBlocks {
                 }
             }
             case Q4_K, Q5_K -> {
-                float d = BlockFormats.f16(a, o);
-                float dmin = BlockFormats.f16(a, o + 2);
+                scale[0] = BlockFormats.f16(a, o);
+                offset[0] = -BlockFormats.f16(a, o + 2);
                 for (int j = 0; j < 8; j++) {
-                    scale[j] = d * BlockFormats.scale(a, o + 4, j);
-                    offset[j] = -(dmin * BlockFormats.min(a, o + 4, j));
+                    subScale[j] = BlockFormats.scale(a, o + 4, j);
+                    subMin[j] = BlockFormats.min(a, o + 4, j);
                 }
                 int qs = format == Format.Q4_K ? o + 16 : o + 48;
                 for (int i = 0; i < 256; i++) {
@@ -196,9 +242,9 @@ final class InterleavedBlocks {
                 }
             }
             case Q6_K -> {
-                float d = BlockFormats.f16(a, o + 208);
+                scale[0] = BlockFormats.f16(a, o + 208);
                 for (int j = 0; j < 16; j++) {
-                    scale[j] = d * a[o + 192 + j];
+                    subScale[j] = a[o + 192 + j];
                 }
                 for (int i = 0; i < 256; i++) {
                     int h = i / 128;
@@ -227,19 +273,32 @@ final class InterleavedBlocks {
     float get(int row, int col) {
         int g = groupBase + row / GROUP;
         int q = g * quantStride + row % GROUP;
-        float d = scales[g * scaleStride + row % GROUP + (col >> shift) * GROUP * (offsets ? 2 : 1)];
+        float d;
+        float offset = 0f;
+        if (superBlocks) {
+            int sd = g * scaleStride + row % GROUP + col / SUPER * GROUP * (offsets ? 2 : 1);
+            int sq = q + col / SUPER * superBytes() + (col % SUPER >> shift) * GROUP;
+            d = quants[sq] * scales[sd];
+            if (offsets) {
+                offset = quants[sq + (SUPER >> shift) * GROUP] * scales[sd + GROUP];
+            }
+        } else {
+            d = scales[g * scaleStride + row % GROUP + (col >> shift) * GROUP * (offsets ? 2 : 1)];
+        }
+        int p = q + quantPrefix(col);
+        int c = localColumn(col);
         int v = switch (kind) {
-            case INT8 -> quants[q + col * GROUP];
-            case NIBBLE -> (quants[q + (col >> 1) * GROUP] & 0xff) >>> ((col & 1) * 4) & 15;
+            case INT8 -> quants[p + c * GROUP];
+            case NIBBLE -> (quants[p + (c >> 1) * GROUP] & 0xff) >>> ((c & 1) * 4) & 15;
             case FIVE_BIT -> {
-                int base = q + (col >> 5) * 20 * GROUP;
-                int cc = col & 31;
+                int base = p + (c >> 5) * 20 * GROUP;
+                int cc = c & 31;
                 int low = (quants[base + (cc >> 1) * GROUP] & 0xff) >>> ((cc & 1) * 4) & 15;
                 yield low | ((quants[base + 16 * GROUP + (cc >> 3) * GROUP] & 0xff) >>> (cc & 7) & 1) << 4;
             }
         };
         if (offsets) {
-            return (float) v * d + scales[g * scaleStride + row % GROUP + (col >> shift) * 2 * GROUP + GROUP];
+            return (float) v * d + offset;
         }
         int zero = format == Format.Q4_0 ? 8 : 0;
         return (float) (v - zero) * d;

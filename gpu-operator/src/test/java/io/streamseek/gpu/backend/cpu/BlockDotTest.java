@@ -139,18 +139,18 @@ class BlockDotTest {
     }
 
     /**
-     * The repacked sizes: quants plus f32 scales (and K-quant offsets), rows padded to 32, see
-     * InterleavedBlocks.
+     * The repacked sizes: quants plus f32 scales (K-quants: int8 sub-block scales and mins plus f32
+     * d and −dmin per 256 columns), rows padded to 32, see InterleavedBlocks.
      */
     @Test
     void bytesCountsTheRepackedBlocks() {
-        assertThat(Linear.of(Format.Q4_K, 32, 512, ByteBuffer.allocate(32 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 64));
-        assertThat(Linear.of(Format.Q4_K, 3, 512, ByteBuffer.allocate(3 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 64));
+        assertThat(Linear.of(Format.Q4_K, 32, 512, ByteBuffer.allocate(32 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 16 + 8));
+        assertThat(Linear.of(Format.Q4_K, 3, 512, ByteBuffer.allocate(3 * 2 * 144)).bytes()).isEqualTo(32 * 2 * (128 + 16 + 8));
         assertThat(Linear.of(Format.Q8_0, 40, 64, ByteBuffer.allocate(40 * 2 * 34)).bytes()).isEqualTo(64 * 2 * (32 + 4));
         assertThat(Linear.of(Format.Q5_0, 32, 64, ByteBuffer.allocate(32 * 2 * 22)).bytes()).isEqualTo(32 * 2 * (32 + 4)); // five-bit values held as bytes
-        assertThat(Linear.of(Format.Q5_K, 32, 256, ByteBuffer.allocate(32 * 176)).bytes()).isEqualTo(32 * (160 + 64));
-        assertThat(Linear.of(Format.Q6_K, 32, 256, ByteBuffer.allocate(32 * 210)).bytes()).isEqualTo(32 * (256 + 64)); // six-bit values held as bytes
-        assertThat(Linear.heldBytes(Format.Q6_K, 3, 256)).isEqualTo(32 * (256 + 64));
+        assertThat(Linear.of(Format.Q5_K, 32, 256, ByteBuffer.allocate(32 * 176)).bytes()).isEqualTo(32 * (160 + 16 + 8));
+        assertThat(Linear.of(Format.Q6_K, 32, 256, ByteBuffer.allocate(32 * 210)).bytes()).isEqualTo(32 * (256 + 16 + 4)); // six-bit values held as bytes
+        assertThat(Linear.heldBytes(Format.Q6_K, 3, 256)).isEqualTo(32 * (256 + 16 + 4));
         assertThat(Format.Q6_K.rowBytes(7168)).isEqualTo(28 * 210);
         assertThat(Format.BF16.rowBytes(100)).isEqualTo(200);
         assertThat(Format.Q5_0.blockSize()).isEqualTo(32);
