@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * from a bit plane of 16 bytes per 8 columns after each 32-column sub-block's nibbles. A K-quant
  * sub-block's scale vector is its rows' int8 {@code sc} widened and multiplied by the super-block's
  * {@code d} (its offsets: {@code m} by {@code −dmin}), once per sub-block: the same exact floats that
- * were held before, for a quarter fewer bytes of Q4_K read.
+ * were held before, in a quarter fewer bytes of Q4_K.
  *
  * <p>What JDK 17's C2 compiles to vector code decides the shapes (measured with {@code FormatBench}):
  * one method per format, each with a sub-block loop of constant length (a kernel shared by two
