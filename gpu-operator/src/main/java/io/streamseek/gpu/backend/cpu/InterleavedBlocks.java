@@ -54,6 +54,10 @@ final class InterleavedBlocks {
     private static final int PANEL_COLS = 2048 / Math.max(L, 1);
     /** Size of the panel a thread dequantizes into ({@link KernelScratch}). */
     static final int PANEL_FLOATS = PANEL_COLS * 2 * Math.max(L, 1);
+    /** Columns of a K-quant super-block. */
+    private static final int SUPER = 256;
+    /** Bytes of a K-quant super-block's sub-block scales (and mins) per group, before its quants. */
+    private static final int SUB_SCALE_BYTES = 256;
 
     private enum Kind { INT8, NIBBLE, FIVE_BIT }
 
@@ -61,7 +65,7 @@ final class InterleavedBlocks {
     final int rows;
     final int cols;
     private final Kind kind;
-    private final boolean offsets;
+    private final boolean offsets;     // Q4_K, Q5_K: −dmin·m
     private final boolean superBlocks; // K-quants: sub-block scales as int8 beside the quants, d per 256 columns
     private final int shift;           // log2 of the columns per scale
     private final byte[] quants;
@@ -90,21 +94,17 @@ final class InterleavedBlocks {
         this.scaleStride = (superBlocks ? cols / SUPER : cols >> shift) * GROUP * (offsets ? 2 : 1);
     }
 
-    /** Bytes of a K-quant super-block's sub-block scales (and mins) per group, before its quants. */
-    private static final int SUB_SCALE_BYTES = 256;
-    /** Columns of a K-quant super-block. */
-    private static final int SUPER = 256;
-
     /** Bytes per group of one K-quant super-block: its sub-block scales, then its quants. */
     private int superBytes() {
         return SUB_SCALE_BYTES + SUPER * quantBytesPerColumn(kind);
     }
 
-    /** Where column {@code c}'s quants start within a group's bytes, and the column counted from there. */
+    /** Where the quants of column {@code c}'s super-block start within a group's bytes (0: no super-blocks). */
     private int quantPrefix(int c) {
         return superBlocks ? (c / SUPER) * superBytes() + SUB_SCALE_BYTES : 0;
     }
 
+    /** Column {@code c} counted from the start of what {@link #quantPrefix} points at. */
     private int localColumn(int c) {
         return superBlocks ? c % SUPER : c;
     }
@@ -141,11 +141,11 @@ final class InterleavedBlocks {
     private void repackGroup(int g, byte[] a, byte[] quants, float[] scales) {
         int size = format.blockSize();
         int[] q = new int[size];
-        float[] scale = new float[16];
-        float[] offset = new float[16];
+        float[] scale = new float[1];
+        float[] offset = new float[1];
         int[] subScale = new int[16];
         int[] subMin = new int[16];
-        int subs = size >> shift;
+        int subs = size >> shift; // K-quants: 8 or 16; the others: 1
         for (int r = 0; r < GROUP && g * GROUP + r < rows; r++) {
             int row = g * GROUP + r;
             int qg = g * quantStride + r;
@@ -190,13 +190,7 @@ final class InterleavedBlocks {
                         }
                     }
                 } else {
-                    for (int j = 0; j < subs; j++) {
-                        int si = sg + ((c0 >> shift) + j) * GROUP * (offsets ? 2 : 1);
-                        scales[si] = scale[j];
-                        if (offsets) {
-                            scales[si + GROUP] = offset[j];
-                        }
-                    }
+                    scales[sg + (c0 >> shift) * GROUP] = scale[0];
                 }
             }
         }
@@ -284,7 +278,7 @@ final class InterleavedBlocks {
                 offset = quants[sq + (SUPER >> shift) * GROUP] * scales[sd + GROUP];
             }
         } else {
-            d = scales[g * scaleStride + row % GROUP + (col >> shift) * GROUP * (offsets ? 2 : 1)];
+            d = scales[g * scaleStride + row % GROUP + (col >> shift) * GROUP];
         }
         int p = q + quantPrefix(col);
         int c = localColumn(col);
